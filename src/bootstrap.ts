@@ -1,0 +1,187 @@
+import { debuglog } from 'node:util';
+import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { BroadcastChannel, isMainThread } from 'node:worker_threads';
+import { assignArm } from './analysis/ab-assign.js';
+import { readBootView, type BootView } from './config/boot-view.js';
+import { formatEnvProblem, readSettings, type Settings } from './config/env.js';
+import { decideStrategy, type Decision, type DecisionContext } from './config/precedence.js';
+import type { LoadingStrategy } from './config/strategies.js';
+import { WarningCode } from './errors.js';
+import { installCjsHooks } from './hooks/cjs.js';
+import { startIdleQueue } from './hooks/idle-queue.js';
+import { installFlush } from './metrics/flush.js';
+import type { ProcessReport } from './metrics/process-report.js';
+import { createRecorder, nowMs, type Recorder } from './metrics/recorder.js';
+
+const debug = debuglog('loadstrat');
+
+export type Runtime = {
+  settings: Settings;
+  recorder: Recorder;
+  decide(name: string): Decision;
+  flush(): void;
+};
+
+let runtime: Runtime | undefined;
+
+/** The preloader's state in this thread, when it is installed. */
+export function getRuntime(): Runtime | undefined {
+  return runtime;
+}
+
+function warn(message: string, code: string): void {
+  process.emitWarning(`loadstrat: ${message}`, { code });
+}
+
+/** Packages whose dependencies the app declares: the global default's eager/preload applies to them. */
+function readDeclaredDependencies(entry: string): string[] {
+  for (let dir = resolve(entry, '..'); ; dir = resolve(dir, '..')) {
+    try {
+      const pkg = JSON.parse(readFileSync(resolve(dir, 'package.json'), 'utf8')) as { dependencies?: object };
+      return Object.keys(pkg.dependencies ?? {});
+    } catch {
+      if (dir === resolve(dir, '..')) return [];
+    }
+  }
+}
+
+function assignArms(view: BootView | null, settings: Settings, recorder: Recorder): DecisionContext['arms'] {
+  const arms = new Map<string, { test_id: string; arm: 'a' | 'b'; strategy: LoadingStrategy }>();
+  for (const test of view?.ab_tests ?? []) {
+    // A process whose env names the package is left out of the test (SPEC §2, rule 1).
+    if (settings.overrides.has(test.package_name)) continue;
+    const arm = assignArm(test.seed, settings.abUnit, test.traffic_split);
+    if (arm === null) continue;
+    arms.set(test.package_name, {
+      test_id: test.test_id,
+      arm,
+      strategy: arm === 'a' ? test.strategy_a : test.strategy_b,
+    });
+    recorder.setArm(test.test_id, arm);
+    debug('%s: A/B test %s, arm %s', test.package_name, test.test_id, arm);
+  }
+  return arms;
+}
+
+/** Read env and store, install the hooks, load eager packages, queue preloads, flush on exit. */
+export function bootstrap(): void {
+  const { settings, problems } = readSettings();
+  for (const problem of problems) warn(formatEnvProblem(problem), WarningCode.BadEnv);
+  if (settings.disabled) return;
+
+  let view: BootView | null;
+  try {
+    view = readBootView(settings.storePath);
+  } catch (error) {
+    warn(`${(error as Error).message}; running as plain Node, the file is left as it is`, WarningCode.StoreUnusable);
+    return;
+  }
+
+  const recorder = createRecorder();
+  const context: DecisionContext = {
+    overrides: settings.overrides,
+    envDefault: settings.defaultStrategy,
+    configs: new Map((view?.configurations ?? []).map((c) => [c.package_name, c])),
+    globalDefault: view?.global_default_strategy,
+    recentLoadTime: view?.recent_load_time ?? {},
+    arms: assignArms(view, settings, recorder),
+  };
+  const decisions = new Map<string, Decision>();
+  const decide = (name: string): Decision => {
+    let decision = decisions.get(name);
+    if (decision === undefined) {
+      decision = decideStrategy(name, context);
+      decisions.set(name, decision);
+      debug('%s: %s (%s, rule %s)', name, decision.strategy, decision.configuration_type, decision.rule);
+    }
+    return decision;
+  };
+
+  const warned = new Set<string>();
+  const fail = (name: string | null, error: unknown) => {
+    const key = name ?? '';
+    recorder.recordEvent(WarningCode.InternalFallback, String((error as Error)?.stack ?? error), name);
+    if (warned.has(key)) return;
+    warned.add(key);
+    warn(
+      `internal error${name ? ` while handling '${name}'` : ''}, loading it as plain Node does: ${(error as Error)?.message ?? error}`,
+      WarningCode.InternalFallback,
+    );
+  };
+
+  const entry = resolve(process.argv[1] ?? 'index.js');
+  let stopIdle: (() => void) | undefined;
+  const startPreloads = () => {
+    if (stopIdle !== undefined) return;
+    stopIdle = startIdleQueue(() => {
+      const pending = preloadQueue.find((name) => !preloaded.has(name));
+      if (pending === undefined) {
+        const standIn = hooks.getPending().find((e) => e.strategy === 'preload');
+        return standIn && (() => void hooks.loadNow(standIn.name, entry));
+      }
+      preloaded.add(pending);
+      return () => void hooks.loadNow(pending, entry);
+    });
+  };
+
+  const hooks = installCjsHooks({
+    decide,
+    recorder,
+    getShape: (name, file) => view?.shapes[name]?.[file],
+    debug: (message) => debug('%s', message),
+    fail,
+    onMainEvaluated: () => {
+      recorder.setStartup(nowMs());
+      startPreloads();
+    },
+  });
+
+  // Every package loadstrat knows of, in priority order: eager ones load now, preload ones when idle.
+  const known = new Set([
+    ...context.configs.keys(),
+    ...settings.overrides.keys(),
+    ...context.arms.keys(),
+  ]);
+  const defaultStrategy = decideStrategy('\0', context).strategy;
+  if (defaultStrategy === 'eager' || defaultStrategy === 'preload') {
+    for (const name of readDeclaredDependencies(entry)) known.add(name);
+  }
+  const ordered = [...known]
+    .map((name) => ({ name, decision: decide(name) }))
+    .sort((a, b) => a.decision.priority - b.decision.priority || a.name.localeCompare(b.name));
+  const preloadQueue = ordered.filter((p) => p.decision.strategy === 'preload').map((p) => p.name);
+  const preloaded = new Set<string>();
+  for (const { name, decision } of ordered) {
+    if (decision.strategy === 'eager') hooks.loadNow(name, entry);
+  }
+  // An ES module entry never passes through require(): start the idle queue on a timer instead.
+  setTimeout(startPreloads, 100).unref();
+
+  const flush = installFlushForThread(settings, recorder, fail);
+  runtime = { settings, recorder, decide, flush };
+}
+
+/** Workers report to their process's main thread, which counts them as part of one process. */
+function installFlushForThread(settings: Settings, recorder: Recorder, fail: (n: string | null, e: unknown) => void) {
+  const channel = new BroadcastChannel(`loadstrat:${process.pid}`);
+  channel.unref();
+  if (isMainThread) {
+    channel.onmessage = (event) => recorder.absorb((event as { data: ProcessReport }).data);
+    return installFlush(settings.storePath, recorder, (error) => {
+      process.emitWarning(`loadstrat: could not write measurements: ${(error as Error).message}`, {
+        code: WarningCode.FlushFailed,
+      });
+    });
+  }
+  const flush = () => {
+    if (!recorder.isDirty()) return;
+    try {
+      channel.postMessage(recorder.take());
+    } catch (error) {
+      fail(null, error);
+    }
+  };
+  process.on('exit', flush);
+  return flush;
+}

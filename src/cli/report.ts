@@ -1,0 +1,42 @@
+import { createReport, type PackageRow } from '../analysis/report.js';
+import { readStore } from '../config/store.js';
+
+function cell(value: number | null, format: (v: number) => string): string {
+  return value === null ? '—' : format(value);
+}
+
+const ms = (seconds: number) => `${(seconds * 1000).toFixed(1)} ms`;
+
+function toTable(rows: readonly PackageRow[]): string {
+  const header = ['package', 'strategy', 'loads', 'ok %', 'p50', 'p99', 'memory', 'used/observed/imported'];
+  const lines = rows.map((r) => [
+    r.package_name,
+    r.strategy,
+    String(r.total_attempts),
+    cell(r.success_rate, (v) => v.toFixed(1)),
+    cell(r.p50_load_time, ms),
+    cell(r.p99_load_time, ms),
+    cell(r.avg_memory_usage, (v) => `${v.toFixed(2)} MiB`),
+    `${r.used_processes}/${r.observed_processes}/${r.processes}`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export async function runReport(storePath: string, json: boolean): Promise<string> {
+  const report = createReport(await readStore(storePath), storePath);
+  if (json) return JSON.stringify(report, null, 2);
+  const out = [`store: ${report.store}`, `global default: ${report.global_default_strategy}`, ''];
+  out.push(report.packages.length > 0 ? toTable(report.packages) : 'no packages configured or measured yet');
+  if (report.startup.processes > 0) {
+    out.push('', `startup: ${report.startup.processes} processes, mean ${cell(report.startup.avg_startup_time, ms)}`);
+  }
+  const fallbacks = report.packages.filter((p) => Object.keys(p.native_reasons).length > 0);
+  if (fallbacks.length > 0) {
+    out.push('', 'loaded natively instead of deferred:');
+    for (const p of fallbacks) {
+      for (const [reason, n] of Object.entries(p.native_reasons)) out.push(`  ${p.package_name}: ${reason} (${n}×)`);
+    }
+  }
+  return out.join('\n');
+}

@@ -1,0 +1,298 @@
+import Module, { createRequire, isBuiltin } from 'node:module';
+import { statSync } from 'node:fs';
+import type { Decision } from '../config/precedence.js';
+import { getPackageName } from '../config/package-name.js';
+import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
+import type { Shape } from '../config/store-schema.js';
+import type { Recorder } from '../metrics/recorder.js';
+import { learnShape, isDeferrableKind } from './shape.js';
+import { createStandIn } from './stand-in.js';
+
+type CjsModule = { filename: string | null; path?: string; exports: unknown; loaded: boolean };
+type LoadFn = (request: string, parent: CjsModule | undefined, isMain: boolean) => unknown;
+// Module._load / _resolveFilename / _cache are CommonJS internals every require hook builds on
+// (require-in-the-middle, OpenTelemetry, pirates): https://nodejs.org/api/modules.html#the-module-wrapper
+const internals = Module as unknown as {
+  _load: LoadFn;
+  _resolveFilename: (request: string, parent: CjsModule | undefined, isMain: boolean) => string;
+  _cache: Record<string, CjsModule | undefined>;
+};
+
+export type CjsHookDeps = {
+  decide(name: string): Decision;
+  recorder: Recorder;
+  /** The learned shape of a module, by package and file path inside the package. */
+  getShape(name: string, file: string): Shape | undefined;
+  debug(message: string): void;
+  /** Our own failure: warn once, then the load continues as plain Node. */
+  fail(name: string | null, error: unknown): void;
+  onMainEvaluated(): void;
+};
+
+type Deferred = {
+  name: string;
+  strategy: LoadingStrategy;
+  priority: number;
+  proxy: object;
+  /** Evaluate now; `asUse` false for a background preload. */
+  load(asUse: boolean): unknown;
+  isLoaded(): boolean;
+};
+
+const NODE_MODULES = '/node_modules/';
+
+/** The package's folder for a file resolved into node_modules, or undefined outside node_modules. */
+export function getPackageRoot(filename: string, name: string): string | undefined {
+  const marker = `${NODE_MODULES}${name}/`;
+  const at = filename.replaceAll('\\', '/').lastIndexOf(marker);
+  return at < 0 ? undefined : filename.slice(0, at + marker.length);
+}
+
+/**
+ * Intercepts `require()` before Node's loader runs, by wrapping Module._load: deferred packages get a
+ * stand-in, everything else loads as Node would, timed.
+ */
+export function installCjsHooks(deps: CjsHookDeps) {
+  const originalLoad = internals._load;
+  const names = new Map<string, string | null>();
+  const resolved = new Map<string, string>();
+  const deferred = new Map<string, Deferred>();
+  let job = 0;
+  let jobScheduled = false;
+
+  /** A counter that moves at the end of each synchronous job: a use in the import's own job gains nothing. */
+  function currentJob(): number {
+    if (!jobScheduled) {
+      jobScheduled = true;
+      queueMicrotask(() => {
+        job += 1;
+        jobScheduled = false;
+      });
+    }
+    return job;
+  }
+
+  function managedName(request: string): string | null {
+    let name = names.get(request);
+    if (name === undefined) {
+      name = isBuiltin(request) ? null : (getPackageName(request) ?? null);
+      names.set(request, name);
+    }
+    return name;
+  }
+
+  function timedLoad(
+    request: string,
+    parent: CjsModule | undefined,
+    name: string,
+    strategy: LoadingStrategy,
+    filename: string,
+    root: string,
+  ): unknown {
+    const heapBefore = process.memoryUsage().heapUsed;
+    const start = performance.now();
+    let exports: unknown;
+    try {
+      exports = originalLoad(request, parent, false);
+    } catch (error) {
+      deps.recorder.recordLoad(name, strategy, (performance.now() - start) * 1000, false, 0);
+      throw error;
+    }
+    const micros = (performance.now() - start) * 1000;
+    try {
+      deps.recorder.recordLoad(name, strategy, micros, true, process.memoryUsage().heapUsed - heapBefore);
+      const file = filename.slice(root.length);
+      const stamp = getStamp(filename);
+      if (deps.getShape(name, file)?.stamp !== stamp) deps.recorder.recordShape(name, file, learnShape(exports, stamp));
+    } catch (error) {
+      deps.fail(name, error);
+    }
+    return exports;
+  }
+
+  function createDeferred(
+    request: string,
+    parent: CjsModule | undefined,
+    name: string,
+    decision: Decision,
+    filename: string,
+    root: string,
+    shape: Shape,
+  ): Deferred {
+    let loaded = false;
+    let value: unknown;
+    let failure: { error: unknown } | undefined;
+    let loading = false;
+    const importJob = currentJob();
+    const load = (asUse: boolean): unknown => {
+      if (loaded) return value;
+      if (failure !== undefined) throw failure.error;
+      // Used again while its own evaluation runs (a cycle): the partial exports, as require() gives.
+      if (loading) return internals._cache[filename]?.exports;
+      if (asUse) deps.debug(`${name}: first use, loading now`);
+      loading = true;
+      try {
+        value = timedLoad(request, parent, name, decision.strategy, filename, root);
+        loaded = true;
+      } catch (error) {
+        failure = { error };
+        throw error;
+      } finally {
+        loading = false;
+      }
+      return value;
+    };
+    const proxy = createStandIn({
+      kind: shape.kind as 'object',
+      source: { get: () => load(true), isLoaded: () => loaded },
+      shape,
+      onFirstUse: () => deps.recorder.recordUse(name, decision.strategy, currentJob() === importJob),
+    });
+    return {
+      name,
+      strategy: decision.strategy,
+      priority: decision.priority,
+      proxy,
+      load,
+      isLoaded: () => loaded,
+    };
+  }
+
+  /** Why this module cannot be deferred faithfully, or its shape when it can. */
+  function planDeferral(name: string, filename: string, root: string): Shape | string {
+    const shape = deps.getShape(name, filename.slice(root.length));
+    if (shape === undefined) return 'exports not known yet (learned on this run)';
+    if (shape.stamp !== getStamp(filename)) return 'package changed since its exports were learned';
+    if (!isDeferrableKind(shape.kind)) return `exports a ${shape.kind === 'null' ? 'null' : 'primitive'} value`;
+    return shape;
+  }
+
+  type Step =
+    | { kind: 'native' }
+    | { kind: 'timed'; strategy: LoadingStrategy; filename: string; root: string }
+    | { kind: 'stand-in'; proxy: object };
+
+  /** Everything loadstrat decides for one require; any throw here is ours, and falls back to plain Node. */
+  function planLoad(request: string, parent: CjsModule | undefined, name: string): Step {
+    const cacheKey = `${parent?.path ?? ''}\x00${request}`;
+    let filename = resolved.get(cacheKey);
+    if (filename === undefined) {
+      try {
+        filename = internals._resolveFilename(request, parent, false);
+      } catch {
+        // Resolution stays at the import site: a missing package throws MODULE_NOT_FOUND there, from Node.
+        return { kind: 'native' };
+      }
+      resolved.set(cacheKey, filename);
+    }
+    if (internals._cache[filename] !== undefined) return { kind: 'native' };
+    const existing = deferred.get(filename);
+    if (existing !== undefined) return existing.isLoaded() ? { kind: 'native' } : { kind: 'stand-in', proxy: existing.proxy };
+
+    const root = getPackageRoot(filename, name);
+    // Outside node_modules (a workspace link, NODE_PATH) or a package requiring itself: not managed.
+    if (root === undefined || parent?.filename?.startsWith(root)) return { kind: 'native' };
+
+    const decision = deps.decide(name);
+    deps.recorder.noteImport(name, decision.strategy);
+    if (!isDeferred(decision.strategy)) return { kind: 'timed', strategy: decision.strategy, filename, root };
+
+    const plan = planDeferral(name, filename, root);
+    if (typeof plan === 'string') {
+      deps.recorder.recordNativeReason(name, decision.strategy, plan);
+      deps.debug(`${name}: ${decision.strategy} → loaded natively: ${plan}`);
+      return { kind: 'timed', strategy: decision.strategy, filename, root };
+    }
+    const entry = createDeferred(request, parent, name, decision, filename, root, plan);
+    deferred.set(filename, entry);
+    deps.recorder.observe(name, decision.strategy);
+    deps.debug(`${name}: ${decision.strategy} (${decision.rule}) → stand-in for ${filename.slice(root.length)}`);
+    return { kind: 'stand-in', proxy: entry.proxy };
+  }
+
+  function managedLoad(request: string, parent: CjsModule | undefined, name: string): unknown {
+    let step: Step;
+    try {
+      step = planLoad(request, parent, name);
+    } catch (error) {
+      deps.fail(name, error);
+      step = { kind: 'native' };
+    }
+    if (step.kind === 'stand-in') return step.proxy;
+    if (step.kind === 'timed') return timedLoad(request, parent, name, step.strategy, step.filename, step.root);
+    return originalLoad(request, parent, false);
+  }
+
+  function loadstratLoad(this: unknown, request: string, parent: CjsModule | undefined, isMain: boolean): unknown {
+    if (isMain) {
+      const exports = originalLoad.call(this, request, parent, isMain);
+      deps.onMainEvaluated();
+      return exports;
+    }
+    const name = typeof request === 'string' ? managedName(request) : null;
+    if (name === null) return originalLoad.call(this, request, parent, isMain);
+    return managedLoad(request, parent, name);
+  }
+
+  internals._load = loadstratLoad;
+
+  return {
+    /**
+     * Evaluate a package now, resolved from `fromFile` (eager at boot, preload when idle). Returns false
+     * when it cannot be resolved from there: the app will resolve it itself, if it ever imports it.
+     */
+    loadNow(name: string, fromFile: string): boolean {
+      for (const entry of deferred.values()) {
+        if (entry.name === name && !entry.isLoaded()) {
+          try {
+            entry.load(false);
+          } catch {
+            // The module's own error: the app meets it at its first use, as it would have.
+          }
+          return true;
+        }
+      }
+      const require = createRequire(fromFile);
+      let filename: string;
+      try {
+        filename = require.resolve(name);
+      } catch {
+        deps.debug(`${name}: not resolvable from ${fromFile}, skipped at boot`);
+        return false;
+      }
+      if (internals._cache[filename] !== undefined) return true;
+      const root = getPackageRoot(filename, name);
+      if (root === undefined) return false;
+      const decision = deps.decide(name);
+      deps.recorder.noteImport(name, decision.strategy);
+      try {
+        timedLoad(name, internals._cache[fromFile] ?? fakeParent(fromFile), name, decision.strategy, filename, root);
+      } catch (error) {
+        deps.debug(`${name}: failed while loading ahead of use (${(error as Error)?.message}); the app meets it at its import`);
+      }
+      return true;
+    },
+    /** Stand-ins not yet evaluated, for the preloader's idle queue. */
+    getPending(): Deferred[] {
+      return [...deferred.values()].filter((e) => !e.isLoaded());
+    },
+    uninstall(): void {
+      if (internals._load === loadstratLoad) internals._load = originalLoad;
+    },
+  };
+}
+
+function getStamp(filename: string): string {
+  const s = statSync(filename);
+  return `${s.size}:${Math.trunc(s.mtimeMs)}`;
+}
+
+/** A parent module for resolving from a file the CommonJS cache does not hold (an ESM entry). */
+function fakeParent(filename: string): CjsModule {
+  const parent = new Module(filename) as unknown as CjsModule & { paths: string[] };
+  parent.filename = filename;
+  parent.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(
+    filename.slice(0, filename.lastIndexOf('/')),
+  );
+  return parent;
+}
