@@ -1,7 +1,8 @@
-import { readFileSync, statSync } from 'node:fs';
+import { fs } from '../builtins.js';
 import type { AbTest, PackageConfiguration, Shape, StoreData } from './store-schema.js';
 import { getStorePaths, parseStore, writeFileAtomicSync } from './store-file.js';
 import type { LoadingStrategy } from './strategies.js';
+const { readFileSync, statSync } = fs;
 
 /** How far back "recent" reaches for `performance_threshold`. */
 export const RECENT_WINDOW_MS = 7 * 24 * 3_600_000;

@@ -1,14 +1,15 @@
-import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { path } from '../builtins.js';
 import { getPackageName, isValidPackageName } from './package-name.js';
 import { isStrategy, type LoadingStrategy } from './strategies.js';
+const { resolve } = path;
 
 export type Settings = {
   disabled: boolean;
   storePath: string;
   overrides: ReadonlyMap<string, LoadingStrategy>;
   defaultStrategy: LoadingStrategy | undefined;
-  abUnit: string;
+  /** Unset: the host and process id (decided where it is needed, so boots without tests skip it). */
+  abUnit: string | undefined;
   server: string | undefined;
   apiToken: string | undefined;
   host: string;
@@ -80,7 +81,7 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): { settings: 
       storePath: resolve(env.LOADSTRAT_CONFIG || 'strategy_config.json'),
       overrides,
       defaultStrategy,
-      abUnit: env.LOADSTRAT_AB_UNIT || `${hostname()}:${process.pid}`,
+      abUnit: env.LOADSTRAT_AB_UNIT || undefined,
       server: env.LOADSTRAT_SERVER || undefined,
       apiToken: env.LOADSTRAT_API_TOKEN || undefined,
       host: env.LOADSTRAT_HOST || '127.0.0.1',

@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { fs, path } from '../builtins.js';
 import type { ProcessReport } from '../metrics/process-report.js';
 import { getStorePaths, writeFileAtomicSync } from './store-file.js';
+const { readdirSync, readFileSync, rmSync, statSync } = fs;
+const { join } = path;
 
 /**
  * Each process appends its report as one file beside the store: no lock, no read of the store, constant

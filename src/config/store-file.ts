@@ -1,9 +1,9 @@
-import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { fs, path } from '../builtins.js';
 import { ErrorCode, LoadstratError } from '../errors.js';
 import { isStrategy } from './strategies.js';
 import { createEmptyStore, STORE_VERSION, type StoreData } from './store-schema.js';
+const { readFileSync, renameSync, writeFileSync, mkdirSync } = fs;
+const { dirname, basename, join } = path;
 
 /** Where the files beside the store live: `<store>.d/spool/*.json` and `<store>.d/boot.json`. */
 export function getStorePaths(storePath: string) {
@@ -70,7 +70,7 @@ export function readStoreSync(path: string): StoreData {
 /** Write beside the target and rename over it: a crash mid-write leaves the old file or the new one. */
 export function writeFileAtomicSync(path: string, text: string, mode?: number): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
   writeFileSync(tmp, text, mode === undefined ? undefined : { mode });
   renameSync(tmp, path);
 }

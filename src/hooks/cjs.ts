@@ -1,5 +1,4 @@
-import Module, { createRequire, isBuiltin } from 'node:module';
-import { statSync } from 'node:fs';
+import { Module, fs } from '../builtins.js';
 import type { Decision } from '../config/precedence.js';
 import { getPackageName } from '../config/package-name.js';
 import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
@@ -7,6 +6,8 @@ import type { Shape } from '../config/store-schema.js';
 import type { Recorder } from '../metrics/recorder.js';
 import { learnShape, isDeferrableKind } from './shape.js';
 import { createStandIn } from './stand-in.js';
+const { createRequire, isBuiltin } = Module;
+const { statSync } = fs;
 
 type CjsModule = { filename: string | null; path?: string; exports: unknown; loaded: boolean };
 type LoadFn = (request: string, parent: CjsModule | undefined, isMain: boolean) => unknown;

@@ -5,15 +5,23 @@ export const FLUSH_INTERVAL_MS = 60_000;
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
 /**
+ * A worker's report carries its loads and learned shapes but no process-level counts: its process is
+ * counted once, by the main thread.
+ *
  * Writes the recorder's measurements to the spool when the process ends, however it ends, and every
  * minute while it runs. Signal handlers re-raise the signal when the app has none of its own, so the
  * app's reaction to signals is unchanged.
  */
-export function installFlush(storePath: string, recorder: Recorder, onError: (error: unknown) => void): () => void {
+export function installFlush(
+  storePath: string,
+  recorder: Recorder,
+  inWorker: boolean,
+  onError: (error: unknown) => void,
+): () => void {
   const flush = () => {
     if (!recorder.isDirty()) return;
     try {
-      writeSpoolSync(storePath, recorder.take());
+      writeSpoolSync(storePath, inWorker ? recorder.takeForWorker() : recorder.take());
     } catch (error) {
       onError(error);
     }
@@ -22,6 +30,8 @@ export function installFlush(storePath: string, recorder: Recorder, onError: (er
   const timer = setInterval(flush, FLUSH_INTERVAL_MS);
   timer.unref();
   process.on('exit', flush);
+  // Signals reach the main thread only: https://nodejs.org/api/worker_threads.html#class-worker
+  if (inWorker) return flush;
 
   const onSignal = (signal: NodeJS.Signals) => {
     flush();

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { LoadingStrategy } from '../config/strategies.js';
 import type { Shape } from '../config/store-schema.js';
 import type { LoadSample, ManualRecord, PackageReport, ProcessReport } from './process-report.js';
@@ -98,23 +97,6 @@ export function createRecorder() {
       dirty = true;
       records.push(record);
     },
-    /** Fold a worker thread's report into this process's own: one process, counted once. */
-    absorb(report: ProcessReport): void {
-      for (const [name, p] of Object.entries(report.packages)) {
-        const state = stateOf(name, p.strategy);
-        state.loads.push(...p.loads);
-        state.observed ||= p.observed;
-        state.nativeReason ??= p.native_reason;
-        if (p.used && p.first_use_s !== null && state.firstUseMs === null) {
-          state.firstUseMs = p.first_use_s * 1000;
-          state.importSiteUse = p.import_site_use;
-        }
-      }
-      for (const [name, byFile] of Object.entries(report.shapes)) shapes[name] = { ...shapes[name], ...byFile };
-      events.push(...report.events.slice(0, Math.max(0, 20 - events.length)));
-      records.push(...report.records);
-      dirty = true;
-    },
     setArm(testId: string, arm: 'a' | 'b'): void {
       ab[testId] = arm;
     },
@@ -128,6 +110,20 @@ export function createRecorder() {
     },
     isDirty(): boolean {
       return dirty;
+    },
+    /** A worker thread's take: loads and shapes only, its process is counted by the main thread. */
+    takeForWorker(): ProcessReport {
+      const report = this.take();
+      report.first = false;
+      report.startup_s = null;
+      for (const usage of Object.values(report.packages)) {
+        usage.imported = false;
+        usage.observed = false;
+        usage.used = false;
+        usage.first_use_s = null;
+        usage.import_site_use = false;
+      }
+      return report;
     },
     /** What was measured since the last take; periodic flushes must not count anything twice. */
     take(): ProcessReport {
@@ -155,7 +151,8 @@ export function createRecorder() {
       const startup = startupMs !== null && !sentStartup ? startupMs / 1000 : null;
       sentStartup ||= startup !== null;
       const processReport: ProcessReport = {
-        id: `${process.pid}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`,
+        // Unique without node:crypto, which costs the preloader's start-up ~6 ms to load.
+        id: `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
         pid: process.pid,
         started_at: startedAt.toISOString(),
         ended_at: new Date().toISOString(),
