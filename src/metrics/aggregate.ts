@@ -23,11 +23,10 @@ export function getHourStart(at: number): string {
   return new Date(Math.floor(at / HOUR) * HOUR).toISOString();
 }
 
+// Bucket starts are ISO strings in UTC: slicing and comparing them is exact and avoids Date parsing,
+// which dominated compaction (a pass over every bucket at every merge).
 function getSpanStart(iso: string, span: 'day' | 'month'): string {
-  const d = new Date(iso);
-  return span === 'day'
-    ? new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate())).toISOString()
-    : new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString();
+  return span === 'day' ? `${iso.slice(0, 10)}T00:00:00.000Z` : `${iso.slice(0, 7)}-01T00:00:00.000Z`;
 }
 
 export function createBucket(package_name: string, strategy: LoadingStrategy, bucket: string): PerformanceBucket {
@@ -197,50 +196,58 @@ export function createAggregator(store: StoreData) {
   };
 }
 
-function getTargetSpan(bucket: { bucket: string; span: string }, now: number): 'hour' | 'day' | 'month' | 'drop' {
-  const age = now - Date.parse(bucket.bucket);
-  if (age > KEEP_FOR_MS) return 'drop';
-  if (age > DAILY_FOR_MS) return 'month';
-  if (age > HOURLY_FOR_MS && bucket.span === 'hour') return 'day';
+type Cutoffs = { drop: string; month: string; day: string };
+
+function getCutoffs(now: number): Cutoffs {
+  return {
+    drop: new Date(now - KEEP_FOR_MS).toISOString(),
+    month: new Date(now - DAILY_FOR_MS).toISOString(),
+    day: new Date(now - HOURLY_FOR_MS).toISOString(),
+  };
+}
+
+function getTargetSpan(bucket: { bucket: string; span: string }, cut: Cutoffs): 'hour' | 'day' | 'month' | 'drop' {
+  if (bucket.bucket < cut.drop) return 'drop';
+  if (bucket.bucket < cut.month) return 'month';
+  if (bucket.bucket < cut.day && bucket.span === 'hour') return 'day';
   return bucket.span as 'hour' | 'day' | 'month';
 }
 
 /** Roll old hourly buckets into days and old days into months; drop what is older than KEEP_FOR_MS. */
 export function compact(store: StoreData, now = Date.now()): void {
-  const kept: PerformanceBucket[] = [];
+  const cut = getCutoffs(now);
+  // Most merges have nothing old enough to roll: a scan of string comparisons, no rebuild.
+  const due = (b: { bucket: string; span: string }) => getTargetSpan(b, cut) !== b.span;
+  if (!store.performance.some(due) && !store.startup.some(due)) return;
+  const key = (b: PerformanceBucket) => `${b.package_name}\0${b.strategy}\0${b.bucket}\0${b.span}`;
+  const kept = new Map<string, PerformanceBucket>();
   const rolled = new Map<string, PerformanceBucket[]>();
   for (const b of store.performance) {
-    const span = getTargetSpan(b, now);
+    const span = getTargetSpan(b, cut);
     if (span === 'drop') continue;
-    if (span === b.span) kept.push(b);
-    else {
-      const start = getSpanStart(b.bucket, span as 'day' | 'month');
-      const key = `${b.package_name}\0${b.strategy}\0${start}\0${span}`;
-      const group = rolled.get(key) ?? [];
-      group.push({ ...b, bucket: start, span });
-      rolled.set(key, group);
+    if (span === b.span) {
+      kept.set(key(b), b);
+      continue;
     }
+    const moved = { ...b, bucket: getSpanStart(b.bucket, span as 'day' | 'month'), span };
+    const group = rolled.get(key(moved));
+    if (group === undefined) rolled.set(key(moved), [moved]);
+    else group.push(moved);
   }
-  for (const group of rolled.values()) {
-    const first = group[0]!;
-    // Fold into an existing bucket of the same span and start, if one is kept.
-    const existing = kept.find(
-      (k) => k.package_name === first.package_name && k.strategy === first.strategy && k.bucket === first.bucket && k.span === first.span,
-    );
-    const parts = existing === undefined ? group : [existing, ...group];
-    const merged = mergeBuckets(parts);
-    if (existing !== undefined) kept.splice(kept.indexOf(existing), 1, merged);
-    else kept.push(merged);
+  for (const [k, group] of rolled) {
+    // Fold into the bucket of the same span and start that earlier compactions made, if any.
+    const existing = kept.get(k);
+    kept.set(k, mergeBuckets(existing === undefined ? group : [existing, ...group]));
   }
-  store.performance = kept;
+  store.performance = [...kept.values()];
 
-  const startup: StartupBucket[] = [];
+  const startup = new Map<string, StartupBucket>();
   for (const b of store.startup) {
-    const span = getTargetSpan(b, now);
+    const span = getTargetSpan(b, cut);
     if (span === 'drop') continue;
     const start = span === b.span ? b.bucket : getSpanStart(b.bucket, span as 'day' | 'month');
-    const existing = startup.find((k) => k.bucket === start && k.span === span);
-    if (existing === undefined) startup.push({ ...b, bucket: start, span });
+    const existing = startup.get(`${start}\0${span}`);
+    if (existing === undefined) startup.set(`${start}\0${span}`, { ...b, bucket: start, span });
     else {
       existing.time = {
         n: existing.time.n + b.time.n,
@@ -250,7 +257,7 @@ export function compact(store: StoreData, now = Date.now()): void {
       existing.histogram = mergeEncoded([existing.histogram, b.histogram]);
     }
   }
-  store.startup = startup;
+  store.startup = [...startup.values()];
 }
 
 export function mergeBuckets(parts: readonly PerformanceBucket[]): PerformanceBucket {

@@ -25,6 +25,7 @@ export function recordMicros(histogram: Histogram, micros: number): void {
 
 /** Merge encoded histograms into one encoding. */
 export function mergeEncoded(encodings: readonly string[]): string {
+  if (encodings.every((e) => e === '')) return '';
   const histogram = createHistogram();
   for (const encoded of encodings) if (encoded !== '') histogram.add(decodeHistogram(encoded));
   return encodeHistogram(histogram);
