@@ -20,6 +20,8 @@ export type Runtime = {
   settings: Settings;
   recorder: Recorder;
   decide(name: string): Decision;
+  /** Evaluate a package now, resolved from `fromFile`; false when it does not resolve from there. */
+  loadNow(name: string, fromFile: string): boolean;
   flush(): void;
 };
 
@@ -163,7 +165,13 @@ export function bootstrap(): void {
   const flush = installFlush(settings.storePath, recorder, isWorkerThread(), (error) => {
     warn(`could not write measurements: ${(error as Error).message}`, WarningCode.FlushFailed);
   });
-  (globalThis as Record<symbol, Runtime | undefined>)[RUNTIME] = { settings, recorder, decide, flush };
+  (globalThis as Record<symbol, Runtime | undefined>)[RUNTIME] = {
+    settings,
+    recorder,
+    decide,
+    loadNow: hooks.loadNow,
+    flush,
+  };
 }
 
 // Worker threads run the preload again (execArgv is inherited). They share the process's pid, and their

@@ -91,6 +91,8 @@ export type Shape = {
   props: Record<string, ExportKind>;
   esModule: boolean;
   thenable: boolean;
+  /** Why no stand-in can be faithful for this module whatever its exports (e.g. a require cycle). */
+  unsafe?: string;
 };
 
 export type PackageFacts = {

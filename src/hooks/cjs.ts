@@ -42,6 +42,15 @@ type Deferred = {
 
 const NODE_MODULES = '/node_modules/';
 
+/**
+ * A module's key among its package's shapes: its path below the outermost node_modules, so two installed
+ * copies of one package (`inner` and `outer/node_modules/inner`) never share a shape.
+ */
+export function getShapeKey(filename: string): string {
+  const at = filename.replaceAll('\\', '/').indexOf(NODE_MODULES);
+  return at < 0 ? filename : filename.slice(at + NODE_MODULES.length);
+}
+
 /** The package's folder for a file resolved into node_modules, or undefined outside node_modules. */
 export function getPackageRoot(filename: string, name: string): string | undefined {
   const marker = `${NODE_MODULES}${name}/`;
@@ -58,6 +67,9 @@ export function installCjsHooks(deps: CjsHookDeps) {
   const names = new Map<string, string | null>();
   const resolved = new Map<string, string>();
   const deferred = new Map<string, Deferred>();
+  // Packages being evaluated right now, outermost first: a require that meets one of them is a cycle.
+  const evaluating: { name: string; filename: string }[] = [];
+  const inCycle = new Set<string>();
   let job = 0;
   let jobScheduled = false;
 
@@ -88,23 +100,30 @@ export function installCjsHooks(deps: CjsHookDeps) {
     name: string,
     strategy: LoadingStrategy,
     filename: string,
-    root: string,
   ): unknown {
     const heapBefore = process.memoryUsage().heapUsed;
     const start = performance.now();
     let exports: unknown;
+    evaluating.push({ name, filename });
     try {
       exports = originalLoad(request, parent, false);
     } catch (error) {
       deps.recorder.recordLoad(name, strategy, (performance.now() - start) * 1000, false, 0);
+      if (isDeferred(strategy)) deps.recorder.recordNativeReason(name, strategy, 'threw while loading');
       throw error;
+    } finally {
+      evaluating.pop();
     }
     const micros = (performance.now() - start) * 1000;
     try {
       deps.recorder.recordLoad(name, strategy, micros, true, process.memoryUsage().heapUsed - heapBefore);
-      const file = filename.slice(root.length);
+      const key = getShapeKey(filename);
       const stamp = getStamp(filename);
-      if (deps.getShape(name, file)?.stamp !== stamp) deps.recorder.recordShape(name, file, learnShape(exports, stamp));
+      const known = deps.getShape(name, key);
+      const unsafe = inCycle.has(name) ? 'part of a require cycle' : undefined;
+      if (known?.stamp !== stamp || known.unsafe !== unsafe) {
+        deps.recorder.recordShape(name, key, { ...learnShape(exports, stamp), ...(unsafe && { unsafe }) });
+      }
     } catch (error) {
       deps.fail(name, error);
     }
@@ -117,7 +136,6 @@ export function installCjsHooks(deps: CjsHookDeps) {
     name: string,
     decision: Decision,
     filename: string,
-    root: string,
     shape: Shape,
   ): Deferred {
     let loaded = false;
@@ -133,10 +151,12 @@ export function installCjsHooks(deps: CjsHookDeps) {
       if (asUse) deps.debug(`${name}: first use, loading now`);
       loading = true;
       try {
-        value = timedLoad(request, parent, name, decision.strategy, filename, root);
+        value = timedLoad(request, parent, name, decision.strategy, filename);
         loaded = true;
       } catch (error) {
         failure = { error };
+        // Node drops a module that threw from its cache, so a later require evaluates it again: so do we.
+        deferred.delete(filename);
         throw error;
       } finally {
         loading = false;
@@ -160,17 +180,18 @@ export function installCjsHooks(deps: CjsHookDeps) {
   }
 
   /** Why this module cannot be deferred faithfully, or its shape when it can. */
-  function planDeferral(name: string, filename: string, root: string): Shape | string {
-    const shape = deps.getShape(name, filename.slice(root.length));
+  function planDeferral(name: string, filename: string): Shape | string {
+    const shape = deps.getShape(name, getShapeKey(filename));
     if (shape === undefined) return 'exports not known yet (learned on this run)';
     if (shape.stamp !== getStamp(filename)) return 'package changed since its exports were learned';
+    if (shape.unsafe !== undefined) return shape.unsafe;
     if (!isDeferrableKind(shape.kind)) return `exports a ${shape.kind === 'null' ? 'null' : 'primitive'} value`;
     return shape;
   }
 
   type Step =
     | { kind: 'native' }
-    | { kind: 'timed'; strategy: LoadingStrategy; filename: string; root: string }
+    | { kind: 'timed'; strategy: LoadingStrategy; filename: string }
     | { kind: 'stand-in'; proxy: object };
 
   /** Everything loadstrat decides for one require; any throw here is ours, and falls back to plain Node. */
@@ -186,7 +207,16 @@ export function installCjsHooks(deps: CjsHookDeps) {
       }
       resolved.set(cacheKey, filename);
     }
-    if (internals._cache[filename] !== undefined) return { kind: 'native' };
+    const cached = internals._cache[filename];
+    if (cached !== undefined) {
+      // Required again while it is still evaluating: every package from it up the stack is in a cycle,
+      // which a stand-in would break (it would hand out complete exports where Node gives partial ones).
+      if (!cached.loaded) {
+        const at = evaluating.findIndex((e) => e.filename === filename);
+        if (at >= 0) for (const e of evaluating.slice(at)) inCycle.add(e.name);
+      }
+      return { kind: 'native' };
+    }
     const existing = deferred.get(filename);
     if (existing !== undefined) return existing.isLoaded() ? { kind: 'native' } : { kind: 'stand-in', proxy: existing.proxy };
 
@@ -196,15 +226,15 @@ export function installCjsHooks(deps: CjsHookDeps) {
 
     const decision = deps.decide(name);
     deps.recorder.noteImport(name, decision.strategy);
-    if (!isDeferred(decision.strategy)) return { kind: 'timed', strategy: decision.strategy, filename, root };
+    if (!isDeferred(decision.strategy)) return { kind: 'timed', strategy: decision.strategy, filename };
 
-    const plan = planDeferral(name, filename, root);
+    const plan = planDeferral(name, filename);
     if (typeof plan === 'string') {
       deps.recorder.recordNativeReason(name, decision.strategy, plan);
       deps.debug(`${name}: ${decision.strategy} → loaded natively: ${plan}`);
-      return { kind: 'timed', strategy: decision.strategy, filename, root };
+      return { kind: 'timed', strategy: decision.strategy, filename };
     }
-    const entry = createDeferred(request, parent, name, decision, filename, root, plan);
+    const entry = createDeferred(request, parent, name, decision, filename, plan);
     deferred.set(filename, entry);
     deps.recorder.observe(name, decision.strategy);
     deps.debug(`${name}: ${decision.strategy} (${decision.rule}) → stand-in for ${filename.slice(root.length)}`);
@@ -220,7 +250,7 @@ export function installCjsHooks(deps: CjsHookDeps) {
       step = { kind: 'native' };
     }
     if (step.kind === 'stand-in') return step.proxy;
-    if (step.kind === 'timed') return timedLoad(request, parent, name, step.strategy, step.filename, step.root);
+    if (step.kind === 'timed') return timedLoad(request, parent, name, step.strategy, step.filename);
     return originalLoad(request, parent, false);
   }
 
@@ -262,12 +292,11 @@ export function installCjsHooks(deps: CjsHookDeps) {
         return false;
       }
       if (internals._cache[filename] !== undefined) return true;
-      const root = getPackageRoot(filename, name);
-      if (root === undefined) return false;
+      if (getPackageRoot(filename, name) === undefined) return false;
       const decision = deps.decide(name);
       deps.recorder.noteImport(name, decision.strategy);
       try {
-        timedLoad(name, internals._cache[fromFile] ?? fakeParent(fromFile), name, decision.strategy, filename, root);
+        timedLoad(name, internals._cache[fromFile] ?? fakeParent(fromFile), name, decision.strategy, filename);
       } catch (error) {
         deps.debug(`${name}: failed while loading ahead of use (${(error as Error)?.message}); the app meets it at its import`);
       }

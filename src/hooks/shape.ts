@@ -8,13 +8,34 @@ export function getExportKind(value: unknown): ExportKind {
 }
 
 /** Kinds a stand-in can imitate: the ones whose typeof and traps a Proxy reproduces. */
-export function isDeferrableKind(kind: ExportKind | undefined): kind is 'function' | 'arrow' | 'object' | 'array' {
+export function isDeferrableKind(
+  kind: ExportKind | undefined,
+): kind is 'function' | 'arrow' | 'object' | 'array' {
   return kind === 'function' || kind === 'arrow' || kind === 'object' || kind === 'array';
 }
 
+// A getter that only returns a binding: `function () { return m_1.x; }` (tsc, Babel, swc, Rollup),
+// `() => x` (esbuild's __export), `function() { return m[k]; }` (tsc's __createBinding), `get x() { return y.x; }`.
+const BINDING = String.raw`[\w$]+(?:\.[\w$]+|\[[\w$'"]+\])*`;
+const RE_EXPORT_GETTER = new RegExp(
+  String.raw`^(?:function\s*[\w$]*|get\s+[\w$]+|[\w$]+)?\s*\(\s*\)\s*(?:=>\s*${BINDING}\s*$|(?:=>\s*)?\{\s*return\s+${BINDING}\s*;?\s*\}$)`,
+);
+
+/** Whether reading this getter has no effect beyond returning another module's export. */
+export function isReExportGetter(getter: Function): boolean {
+  try {
+    return RE_EXPORT_GETTER.test(Function.prototype.toString.call(getter));
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Learn what a natively loaded module exports. Enumerable getters are read: compiled re-exports
- * (`Object.defineProperty(exports, 'x', { enumerable: true, get })`) are how most packages export.
+ * Learn what a natively loaded module exports. Compiled re-exports
+ * (`Object.defineProperty(exports, 'x', { enumerable: true, get })`) are how most packages export, so their
+ * getters are read. Any other getter is not: it may count its reads or require a submodule on first access
+ * (a package's own lazy loading), and learning must not change what the app sees. Its kind stays unknown
+ * ('primitive'), so reading it from a stand-in loads the module.
  */
 export function learnShape(value: unknown, stamp: string): Shape {
   const kind = getExportKind(value);
@@ -27,7 +48,7 @@ export function learnShape(value: unknown, stamp: string): Shape {
       const descriptor = Object.getOwnPropertyDescriptor(object, key);
       if (descriptor === undefined) continue;
       if ('value' in descriptor) props[key] = getExportKind(descriptor.value);
-      else if (descriptor.enumerable && descriptor.get) {
+      else if (descriptor.enumerable && descriptor.get && isReExportGetter(descriptor.get)) {
         try {
           props[key] = getExportKind(descriptor.get.call(object));
         } catch {

@@ -1,6 +1,8 @@
-import { inspect } from 'node:util';
+import { util } from '../builtins.js';
 import type { ExportKind, Shape } from '../config/store-schema.js';
 import { isDeferrableKind } from './shape.js';
+
+const { inspect } = util;
 
 /** The real value behind a stand-in, evaluated on demand. `get()` throws the module's own error unchanged. */
 export type Source = {
@@ -18,6 +20,11 @@ export type StandInOptions = {
 };
 
 type AnyObject = Record<PropertyKey, unknown>;
+
+const functionToString = Function.prototype.toString;
+
+/** An export read from a not-yet-loaded stand-in: its own stand-in, and the value it stood for once known. */
+type DeferredProp = { proxy: object; resolved: boolean; value: unknown };
 
 function createTarget(kind: StandInOptions['kind']): object {
   // A function target keeps typeof and [[Call]]/[[Construct]]; its `prototype` is writable, so a get of a
@@ -40,7 +47,7 @@ export function createStandIn(options: StandInOptions): object {
   const { kind, source, shape } = options;
   let onFirstUse = options.onFirstUse;
   const target = createTarget(kind);
-  const deferredProps = new Map<string, object>();
+  const deferredProps = new Map<string, DeferredProp>();
   // Methods of class instances (a Map, a Date, private fields) need their real `this`, not the Proxy.
   const boundMethods = new WeakMap<Function, Function>();
 
@@ -54,11 +61,17 @@ export function createStandIn(options: StandInOptions): object {
   }
 
   function withRealThis(real: AnyObject, value: unknown): unknown {
-    if (typeof value !== 'function' || typeof real !== 'object' || isPlainObject(real)) return value;
+    if (typeof value !== 'function') return value;
+    // fn.toString() reads the source text of its `this`, which a Proxy does not have ("[native code]").
+    if (typeof real === 'function' ? value !== functionToString : isPlainObject(real)) return value;
     let bound = boundMethods.get(value);
     if (bound === undefined) {
       bound = new Proxy(value, {
-        apply: (fn, thisArg, args) => Reflect.apply(fn, thisArg === proxy ? real : thisArg, args),
+        apply(fn, thisArg, args) {
+          const result = Reflect.apply(fn, thisArg === proxy ? real : thisArg, args);
+          // A fluent method's `return this` hands back the stand-in the app holds, not a second identity.
+          return thisArg === proxy && result === real ? proxy : result;
+        },
       });
       boundMethods.set(value, bound);
     }
@@ -70,23 +83,49 @@ export function createStandIn(options: StandInOptions): object {
     if (shape === undefined || typeof key !== 'string') return undefined;
     if (key === '__esModule') return { value: shape.esModule ? true : undefined };
     if (key === 'then' && !shape.thenable) return { value: undefined };
+    // `class Sub extends StandIn` links Sub.prototype to what this read returns, and instanceof and
+    // Object.getPrototypeOf compare it with the real prototype: only the real object is faithful.
+    if (key === 'prototype' && typeof target === 'function') return undefined;
     const propKind: ExportKind | undefined = shape.props[key];
     if (!isDeferrableKind(propKind)) return undefined;
     let child = deferredProps.get(key);
     if (child === undefined) {
-      child = createStandIn({
+      // The value is read once, as destructuring reads it once: a getter is not called again at every
+      // operation, and a later write to the module's property does not change what the app holds.
+      const resolve = (): unknown => {
+        if (entry.resolved) return entry.value;
+        const real = use();
+        const value = Reflect.get(real, key, real);
+        settle(entry, value);
+        return value;
+      };
+      const proxy = createStandIn({
         kind: propKind,
-        source: {
-          get: () => {
-            const real = use();
-            return Reflect.get(real, key, real);
-          },
-          isLoaded: source.isLoaded,
-        },
+        source: { get: resolve, isLoaded: () => entry.resolved },
       });
-      deferredProps.set(key, child);
+      const entry: DeferredProp = { proxy, resolved: false, value: undefined };
+      deferredProps.set(key, entry);
+      child = entry;
     }
-    return { value: child };
+    return { value: child.proxy };
+  }
+
+  function settle(entry: DeferredProp, value: unknown): void {
+    // While the module still evaluates (a cycle), its exports are partial: read again later.
+    if (entry.resolved || !source.isLoaded()) return;
+    entry.resolved = true;
+    entry.value = value;
+  }
+
+  /** Once loaded, a read of an export handed out earlier as a stand-in returns that same stand-in. */
+  function keepIdentity(key: PropertyKey, value: unknown, returned: unknown): unknown {
+    const child = typeof key === 'string' ? deferredProps.get(key) : undefined;
+    if (child === undefined || returned !== value) return returned;
+    // A non-writable, non-configurable property pinned on the target must be reported as it is (Proxy invariant).
+    const pinned = Reflect.getOwnPropertyDescriptor(target, key);
+    if (pinned?.configurable === false && pinned.writable === false) return returned;
+    settle(child, value);
+    return child.resolved && child.value === value ? child.proxy : returned;
   }
 
   /** Keep the target's non-configurable properties as the real value's, as Proxy invariants require. */
@@ -123,7 +162,9 @@ export function createStandIn(options: StandInOptions): object {
         if (early !== undefined) return early.value;
       }
       const real = use();
-      return withRealThis(real, Reflect.get(real, key, receiver === proxy ? real : receiver));
+      const value = Reflect.get(real, key, receiver === proxy ? real : receiver);
+      const returned = withRealThis(real, value);
+      return receiver === proxy ? keepIdentity(key, value, returned) : returned;
     },
     set(_t, key, value, receiver) {
       const real = use();
@@ -134,7 +175,8 @@ export function createStandIn(options: StandInOptions): object {
     ownKeys(t) {
       const keys = Reflect.ownKeys(use());
       for (const key of Reflect.ownKeys(t)) {
-        if (Reflect.getOwnPropertyDescriptor(t, key)?.configurable === false && !keys.includes(key)) keys.push(key);
+        if (Reflect.getOwnPropertyDescriptor(t, key)?.configurable === false && !keys.includes(key))
+          keys.push(key);
       }
       return keys;
     },
@@ -142,7 +184,8 @@ export function createStandIn(options: StandInOptions): object {
       const descriptor = Reflect.getOwnPropertyDescriptor(use(), key);
       pin(key, descriptor);
       const own = Reflect.getOwnPropertyDescriptor(t, key);
-      if (own?.configurable === false && (descriptor === undefined || descriptor.configurable !== false)) return own;
+      if (own?.configurable === false && (descriptor === undefined || descriptor.configurable !== false))
+        return own;
       return descriptor;
     },
     defineProperty(_t, key, descriptor) {
