@@ -35,7 +35,9 @@ for (let i = 0; i < 7; i++) {
 if (plain[0].stdout !== managed[0].stdout) throw new Error('outputs differ');
 console.log(`app output (identical both ways): ${plain[0].stdout}`);
 console.log(`startup, plain node:          ${median(plain.map((r) => r.ms)).toFixed(0)} ms (median of 7)`);
-console.log(`startup, node --import loadstrat: ${median(managed.map((r) => r.ms)).toFixed(0)} ms (median of 7)\n`);
+console.log(
+  `startup, node --import loadstrat: ${median(managed.map((r) => r.ms)).toFixed(0)} ms (median of 7)\n`,
+);
 const report = spawnSync(process.execPath, [cli, 'report'], { env, encoding: 'utf8' });
 process.stdout.write(report.stdout);
 process.exitCode = report.status ?? 1;

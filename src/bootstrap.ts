@@ -1,14 +1,15 @@
-import { fs, os, path, util } from './builtins.js';
 import { assignArm } from './analysis/ab-assign.js';
-import { readBootView, type BootView } from './config/boot-view.js';
+import { fs, os, path, util } from './builtins.js';
+import { type BootView, readBootView } from './config/boot-view.js';
 import { formatEnvProblem, readSettings, type Settings } from './config/env.js';
-import { decideStrategy, type Decision, type DecisionContext } from './config/precedence.js';
+import { type Decision, type DecisionContext, decideStrategy } from './config/precedence.js';
 import type { LoadingStrategy } from './config/strategies.js';
 import { WarningCode } from './errors.js';
 import { installCjsHooks } from './hooks/cjs.js';
 import { startIdleQueue } from './hooks/idle-queue.js';
 import { installFlush } from './metrics/flush.js';
 import { createRecorder, nowMs, type Recorder } from './metrics/recorder.js';
+
 const { debuglog } = util;
 const { resolve } = path;
 const { readFileSync } = fs;
@@ -78,7 +79,10 @@ export function bootstrap(): void {
   try {
     view = readBootView(settings.storePath);
   } catch (error) {
-    warn(`${(error as Error).message}; running as plain Node, the file is left as it is`, WarningCode.StoreUnusable);
+    warn(
+      `${(error as Error).message}; running as plain Node, the file is left as it is`,
+      WarningCode.StoreUnusable,
+    );
     return;
   }
 
@@ -142,11 +146,7 @@ export function bootstrap(): void {
   });
 
   // Every package loadstrat knows of, in priority order: eager ones load now, preload ones when idle.
-  const known = new Set([
-    ...context.configs.keys(),
-    ...settings.overrides.keys(),
-    ...context.arms.keys(),
-  ]);
+  const known = new Set([...context.configs.keys(), ...settings.overrides.keys(), ...context.arms.keys()]);
   const defaultStrategy = decideStrategy('\0', context).strategy;
   if (defaultStrategy === 'eager' || defaultStrategy === 'preload') {
     for (const name of readDeclaredDependencies(entry)) known.add(name);

@@ -3,19 +3,23 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { getRuntime } from './bootstrap.js';
 import { readBootView } from './config/boot-view.js';
-import { removePackageConfiguration, setPackageConfiguration, type StrategyInput } from './config/configurations.js';
+import {
+  removePackageConfiguration,
+  type StrategyInput,
+  setPackageConfiguration,
+} from './config/configurations.js';
 import { readSettings } from './config/env.js';
-import { validatePerformanceInput, type PerformanceInput } from './config/manual-record.js';
+import { type PerformanceInput, validatePerformanceInput } from './config/manual-record.js';
 import { decideStrategy } from './config/precedence.js';
 import { writeSpoolSync } from './config/spool.js';
-import type { PackageConfiguration } from './config/store-schema.js';
 import { updateStore } from './config/store.js';
+import type { PackageConfiguration } from './config/store-schema.js';
 import type { LoadingStrategy } from './config/strategies.js';
 import { createRecorder } from './metrics/recorder.js';
 
-export { ConfigurationType, LoadingStrategy } from './config/strategies.js';
-export { LoadstratError, ErrorCode } from './errors.js';
 export type { PackageConfiguration } from './config/store-schema.js';
+export { ConfigurationType, LoadingStrategy } from './config/strategies.js';
+export { ErrorCode, LoadstratError } from './errors.js';
 
 function storePath(): string {
   return getRuntime()?.settings.storePath ?? readSettings().settings.storePath;
@@ -74,7 +78,10 @@ export function recordStrategyPerformance(input: PerformanceInput): void {
  * The explicit request for a package (the `on_demand` way): evaluate it now and return its exports,
  * resolved from `from` (a file path or URL; default: the app's entry module).
  */
-export function load<T = unknown>(name: string, from: string | URL = resolve(process.argv[1] ?? 'index.js')): T {
+export function load<T = unknown>(
+  name: string,
+  from: string | URL = resolve(process.argv[1] ?? 'index.js'),
+): T {
   const fromFile = from instanceof URL || from.startsWith('file:') ? from : pathToFileURL(from);
   const require = createRequire(fromFile);
   getRuntime()?.loadNow(name, require.resolve(name).length > 0 ? String(new URL(fromFile).pathname) : '');

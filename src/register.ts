@@ -5,7 +5,10 @@ try {
   const { bootstrap } = await import('./bootstrap.js');
   bootstrap();
 } catch (error) {
-  process.emitWarning(`loadstrat: failed to start, the app runs as plain Node: ${(error as Error)?.message ?? error}`, {
-    code: WarningCode.InternalFallback,
-  });
+  process.emitWarning(
+    `loadstrat: failed to start, the app runs as plain Node: ${(error as Error)?.message ?? error}`,
+    {
+      code: WarningCode.InternalFallback,
+    },
+  );
 }

@@ -1,4 +1,8 @@
-import { removePackageConfiguration, setGlobalDefault, setPackageConfiguration } from '../config/configurations.js';
+import {
+  removePackageConfiguration,
+  setGlobalDefault,
+  setPackageConfiguration,
+} from '../config/configurations.js';
 import { updateStore } from '../config/store.js';
 import { usageError } from './usage.js';
 

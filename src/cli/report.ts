@@ -20,7 +20,14 @@ function toTable(rows: readonly PackageRow[]): string {
     `${r.used_processes}/${r.observed_processes}/${r.processes}`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  return [header, ...lines].map((l) => l.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return [header, ...lines]
+    .map((l) =>
+      l
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export async function runReport(storePath: string, json: boolean): Promise<string> {
@@ -29,13 +36,17 @@ export async function runReport(storePath: string, json: boolean): Promise<strin
   const out = [`store: ${report.store}`, `global default: ${report.global_default_strategy}`, ''];
   out.push(report.packages.length > 0 ? toTable(report.packages) : 'no packages configured or measured yet');
   if (report.startup.processes > 0) {
-    out.push('', `startup: ${report.startup.processes} processes, mean ${cell(report.startup.avg_startup_time, ms)}`);
+    out.push(
+      '',
+      `startup: ${report.startup.processes} processes, mean ${cell(report.startup.avg_startup_time, ms)}`,
+    );
   }
   const fallbacks = report.packages.filter((p) => Object.keys(p.native_reasons).length > 0);
   if (fallbacks.length > 0) {
     out.push('', 'loaded natively instead of deferred:');
     for (const p of fallbacks) {
-      for (const [reason, n] of Object.entries(p.native_reasons)) out.push(`  ${p.package_name}: ${reason} (${n}×)`);
+      for (const [reason, n] of Object.entries(p.native_reasons))
+        out.push(`  ${p.package_name}: ${reason} (${n}×)`);
     }
   }
   return out.join('\n');

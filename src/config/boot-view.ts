@@ -1,7 +1,8 @@
 import { fs } from '../builtins.js';
-import type { AbTest, PackageConfiguration, Shape, StoreData } from './store-schema.js';
 import { getStorePaths, parseStore, writeFileAtomicSync } from './store-file.js';
+import type { AbTest, PackageConfiguration, Shape, StoreData } from './store-schema.js';
 import type { LoadingStrategy } from './strategies.js';
+
 const { readFileSync, statSync } = fs;
 
 /** How far back "recent" reaches for `performance_threshold`. */
@@ -17,9 +18,18 @@ export type BootView = {
   global_default_strategy: LoadingStrategy;
   configurations: Pick<
     PackageConfiguration,
-    'package_name' | 'strategy' | 'configuration_type' | 'priority' | 'enabled' | 'performance_threshold' | 'fallback_strategy'
+    | 'package_name'
+    | 'strategy'
+    | 'configuration_type'
+    | 'priority'
+    | 'enabled'
+    | 'performance_threshold'
+    | 'fallback_strategy'
   >[];
-  ab_tests: Pick<AbTest, 'test_id' | 'package_name' | 'strategy_a' | 'strategy_b' | 'traffic_split' | 'seed'>[];
+  ab_tests: Pick<
+    AbTest,
+    'test_id' | 'package_name' | 'strategy_a' | 'strategy_b' | 'traffic_split' | 'seed'
+  >[];
   /** Mean load time in seconds over the recent window, per package and strategy. */
   recent_load_time: Record<string, Partial<Record<LoadingStrategy, number>>>;
   shapes: Record<string, Record<string, Shape>>;

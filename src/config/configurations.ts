@@ -1,7 +1,12 @@
 import { ErrorCode, LoadstratError } from '../errors.js';
 import { isValidPackageName } from './package-name.js';
 import type { PackageConfiguration, StoreData } from './store-schema.js';
-import { isConfigurationType, isStrategy, type ConfigurationType, type LoadingStrategy } from './strategies.js';
+import {
+  type ConfigurationType,
+  isConfigurationType,
+  isStrategy,
+  type LoadingStrategy,
+} from './strategies.js';
 
 export type StrategyInput = {
   strategy: unknown;
@@ -24,7 +29,10 @@ export function assertPackageName(name: string): void {
 /** Check a request to configure a package; every message names the field that is wrong. */
 export function validateStrategyInput(input: StrategyInput) {
   if (!isStrategy(input.strategy)) {
-    throw invalid('strategy', `${JSON.stringify(input.strategy)} is not one of eager, lazy, preload, on_demand`);
+    throw invalid(
+      'strategy',
+      `${JSON.stringify(input.strategy)} is not one of eager, lazy, preload, on_demand`,
+    );
   }
   const type = input.configuration_type ?? 'package_specific';
   if (!isConfigurationType(type) || type === 'global') {
@@ -38,12 +46,21 @@ export function validateStrategyInput(input: StrategyInput) {
     throw invalid('priority', `${JSON.stringify(priority)} is not an integer ≥ 1`);
   }
   const threshold = input.performance_threshold ?? null;
-  if (threshold !== null && (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold <= 0)) {
-    throw invalid('performance_threshold', `${JSON.stringify(threshold)} is not a positive number of seconds`);
+  if (
+    threshold !== null &&
+    (typeof threshold !== 'number' || !Number.isFinite(threshold) || threshold <= 0)
+  ) {
+    throw invalid(
+      'performance_threshold',
+      `${JSON.stringify(threshold)} is not a positive number of seconds`,
+    );
   }
   const fallback = input.fallback_strategy ?? null;
   if (fallback !== null && !isStrategy(fallback)) {
-    throw invalid('fallback_strategy', `${JSON.stringify(fallback)} is not one of eager, lazy, preload, on_demand`);
+    throw invalid(
+      'fallback_strategy',
+      `${JSON.stringify(fallback)} is not one of eager, lazy, preload, on_demand`,
+    );
   }
   const enabled = input.enabled ?? true;
   if (typeof enabled !== 'boolean') throw invalid('enabled', 'must be true or false');

@@ -1,6 +1,7 @@
 import { path } from '../builtins.js';
 import { getPackageName, isValidPackageName } from './package-name.js';
 import { isStrategy, type LoadingStrategy } from './strategies.js';
+
 const { resolve } = path;
 
 export type Settings = {
@@ -19,7 +20,10 @@ export type Settings = {
 /** A problem with one variable: the setting is ignored and the caller warns once with this text. */
 export type EnvProblem = { variable: string; value: string; message: string };
 
-export function parseStrategyList(text: string): { overrides: Map<string, LoadingStrategy>; problems: string[] } {
+export function parseStrategyList(text: string): {
+  overrides: Map<string, LoadingStrategy>;
+  problems: string[];
+} {
   const overrides = new Map<string, LoadingStrategy>();
   const problems: string[] = [];
   for (const raw of text.split(',')) {
@@ -39,14 +43,21 @@ export function parseStrategyList(text: string): { overrides: Map<string, Loadin
   return { overrides, problems };
 }
 
-export function readSettings(env: NodeJS.ProcessEnv = process.env): { settings: Settings; problems: EnvProblem[] } {
+export function readSettings(env: NodeJS.ProcessEnv = process.env): {
+  settings: Settings;
+  problems: EnvProblem[];
+} {
   const problems: EnvProblem[] = [];
   const overridesText = env.LOADSTRAT_STRATEGIES ?? '';
   const parsed = parseStrategyList(overridesText);
   // A malformed list is ignored whole: half-applying a user's overrides would be harder to notice.
   let overrides: ReadonlyMap<string, LoadingStrategy> = parsed.overrides;
   if (parsed.problems.length > 0) {
-    problems.push({ variable: 'LOADSTRAT_STRATEGIES', value: overridesText, message: parsed.problems.join('; ') });
+    problems.push({
+      variable: 'LOADSTRAT_STRATEGIES',
+      value: overridesText,
+      message: parsed.problems.join('; '),
+    });
     overrides = new Map();
   }
 
@@ -67,7 +78,8 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): { settings: 
   if (portText !== undefined && portText !== '') {
     const n = Number(portText);
     if (Number.isInteger(n) && n > 0 && n < 65536) port = n;
-    else problems.push({ variable: 'LOADSTRAT_PORT', value: portText, message: 'not a port number (1–65535)' });
+    else
+      problems.push({ variable: 'LOADSTRAT_PORT', value: portText, message: 'not a port number (1–65535)' });
   }
 
   const disableText = env.LOADSTRAT_DISABLE ?? '';

@@ -31,7 +31,10 @@ export function validatePerformanceInput(input: PerformanceInput, at = new Date(
     throw invalid('package_name', `${JSON.stringify(input.package_name)} is not a valid npm package name`);
   }
   if (!isStrategy(input.strategy)) {
-    throw invalid('strategy', `${JSON.stringify(input.strategy)} is not one of eager, lazy, preload, on_demand`);
+    throw invalid(
+      'strategy',
+      `${JSON.stringify(input.strategy)} is not one of eager, lazy, preload, on_demand`,
+    );
   }
   const loadTime = input.load_time;
   if (typeof loadTime !== 'number' || !Number.isFinite(loadTime) || loadTime < 0) {

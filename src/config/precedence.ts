@@ -29,7 +29,8 @@ export function decideStrategy(name: string, ctx: DecisionContext): Decision {
   const config = ctx.configs.get(name);
   const priority = config?.priority ?? DEFAULT_PRIORITY;
   const override = ctx.overrides.get(name);
-  if (override !== undefined) return { strategy: override, configuration_type: 'user_preference', rule: 'env', priority };
+  if (override !== undefined)
+    return { strategy: override, configuration_type: 'user_preference', rule: 'env', priority };
 
   const arm = ctx.arms.get(name);
   if (arm !== undefined) {
@@ -53,7 +54,12 @@ export function decideStrategy(name: string, ctx: DecisionContext): Decision {
         priority,
       };
     }
-    return { strategy: config.strategy, configuration_type: config.configuration_type, rule: 'stored', priority };
+    return {
+      strategy: config.strategy,
+      configuration_type: config.configuration_type,
+      rule: 'stored',
+      priority,
+    };
   }
 
   return {

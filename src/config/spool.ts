@@ -1,6 +1,7 @@
 import { fs, path } from '../builtins.js';
 import type { ProcessReport } from '../metrics/process-report.js';
 import { getStorePaths, writeFileAtomicSync } from './store-file.js';
+
 const { readdirSync, readFileSync, rmSync, statSync } = fs;
 const { join } = path;
 

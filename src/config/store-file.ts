@@ -1,14 +1,21 @@
 import { fs, path } from '../builtins.js';
 import { ErrorCode, LoadstratError } from '../errors.js';
-import { isStrategy } from './strategies.js';
 import { createEmptyStore, STORE_VERSION, type StoreData } from './store-schema.js';
+import { isStrategy } from './strategies.js';
+
 const { readFileSync, renameSync, writeFileSync, mkdirSync } = fs;
 const { dirname, basename, join } = path;
 
 /** Where the files beside the store live: `<store>.d/spool/*.json` and `<store>.d/boot.json`. */
 export function getStorePaths(storePath: string) {
   const dir = `${storePath}.d`;
-  return { store: storePath, dir, spool: join(dir, 'spool'), bootView: join(dir, 'boot.json'), token: join(dir, 'api-token') };
+  return {
+    store: storePath,
+    dir,
+    spool: join(dir, 'spool'),
+    bootView: join(dir, 'boot.json'),
+    token: join(dir, 'api-token'),
+  };
 }
 
 /** Parse and check a store's text; a file we do not understand is an error, never silently replaced. */
@@ -17,10 +24,17 @@ export function parseStore(text: string, path: string): StoreData {
   try {
     raw = JSON.parse(text);
   } catch (cause) {
-    throw new LoadstratError(ErrorCode.CorruptStore, `${path} is not valid JSON (${(cause as Error).message})`, { cause });
+    throw new LoadstratError(
+      ErrorCode.CorruptStore,
+      `${path} is not valid JSON (${(cause as Error).message})`,
+      { cause },
+    );
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new LoadstratError(ErrorCode.CorruptStore, `${path} does not hold a loadstrat store (expected a JSON object)`);
+    throw new LoadstratError(
+      ErrorCode.CorruptStore,
+      `${path} does not hold a loadstrat store (expected a JSON object)`,
+    );
   }
   const data = raw as Partial<StoreData>;
   // A seed-era file (configurations/ab_tests only) has no version: it is version 1's subset.
@@ -49,7 +63,10 @@ export function parseStore(text: string, path: string): StoreData {
   }
   for (const [i, c] of store.configurations.entries()) {
     if (typeof c?.package_name !== 'string' || !isStrategy(c.strategy)) {
-      throw new LoadstratError(ErrorCode.CorruptStore, `${path}: configurations[${i}] needs package_name and a valid strategy`);
+      throw new LoadstratError(
+        ErrorCode.CorruptStore,
+        `${path}: configurations[${i}] needs package_name and a valid strategy`,
+      );
     }
   }
   return store;
@@ -70,7 +87,10 @@ export function readStoreSync(path: string): StoreData {
 /** Write beside the target and rename over it: a crash mid-write leaves the old file or the new one. */
 export function writeFileAtomicSync(path: string, text: string, mode?: number): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`);
+  const tmp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`,
+  );
   writeFileSync(tmp, text, mode === undefined ? undefined : { mode });
   renameSync(tmp, path);
 }

@@ -79,7 +79,12 @@ export type PerformanceBucket = {
 };
 
 /** Process startup (boot → entry evaluated) per time bucket, in seconds. */
-export type StartupBucket = { bucket: string; span: 'hour' | 'day' | 'month'; time: Moments; histogram: string };
+export type StartupBucket = {
+  bucket: string;
+  span: 'hour' | 'day' | 'month';
+  time: Moments;
+  histogram: string;
+};
 
 export type ExportKind = 'function' | 'arrow' | 'object' | 'array' | 'primitive' | 'null';
 

@@ -32,7 +32,9 @@ async function lock(path: string): Promise<() => Promise<void>> {
       retries: { retries: 200, factor: 1.3, minTimeout: 5, maxTimeout: 250, randomize: true },
     });
   } catch (cause) {
-    throw new LoadstratError(ErrorCode.Lock, `could not lock ${path}: ${(cause as Error).message}`, { cause });
+    throw new LoadstratError(ErrorCode.Lock, `could not lock ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }
 

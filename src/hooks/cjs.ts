@@ -1,11 +1,12 @@
-import { Module, fs } from '../builtins.js';
-import type { Decision } from '../config/precedence.js';
+import { fs, Module } from '../builtins.js';
 import { getPackageName } from '../config/package-name.js';
-import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
+import type { Decision } from '../config/precedence.js';
 import type { Shape } from '../config/store-schema.js';
+import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
 import type { Recorder } from '../metrics/recorder.js';
-import { learnShape, isDeferrableKind } from './shape.js';
+import { isDeferrableKind, learnShape } from './shape.js';
 import { createStandIn } from './stand-in.js';
+
 const { createRequire, isBuiltin } = Module;
 const { statSync } = fs;
 
@@ -185,7 +186,8 @@ export function installCjsHooks(deps: CjsHookDeps) {
     if (shape === undefined) return 'exports not known yet (learned on this run)';
     if (shape.stamp !== getStamp(filename)) return 'package changed since its exports were learned';
     if (shape.unsafe !== undefined) return shape.unsafe;
-    if (!isDeferrableKind(shape.kind)) return `exports a ${shape.kind === 'null' ? 'null' : 'primitive'} value`;
+    if (!isDeferrableKind(shape.kind))
+      return `exports a ${shape.kind === 'null' ? 'null' : 'primitive'} value`;
     return shape;
   }
 
@@ -218,7 +220,8 @@ export function installCjsHooks(deps: CjsHookDeps) {
       return { kind: 'native' };
     }
     const existing = deferred.get(filename);
-    if (existing !== undefined) return existing.isLoaded() ? { kind: 'native' } : { kind: 'stand-in', proxy: existing.proxy };
+    if (existing !== undefined)
+      return existing.isLoaded() ? { kind: 'native' } : { kind: 'stand-in', proxy: existing.proxy };
 
     const root = getPackageRoot(filename, name);
     // Outside node_modules (a workspace link, NODE_PATH) or a package requiring itself: not managed.
@@ -237,7 +240,9 @@ export function installCjsHooks(deps: CjsHookDeps) {
     const entry = createDeferred(request, parent, name, decision, filename, plan);
     deferred.set(filename, entry);
     deps.recorder.observe(name, decision.strategy);
-    deps.debug(`${name}: ${decision.strategy} (${decision.rule}) → stand-in for ${filename.slice(root.length)}`);
+    deps.debug(
+      `${name}: ${decision.strategy} (${decision.rule}) → stand-in for ${filename.slice(root.length)}`,
+    );
     return { kind: 'stand-in', proxy: entry.proxy };
   }
 
@@ -254,7 +259,12 @@ export function installCjsHooks(deps: CjsHookDeps) {
     return originalLoad(request, parent, false);
   }
 
-  function loadstratLoad(this: unknown, request: string, parent: CjsModule | undefined, isMain: boolean): unknown {
+  function loadstratLoad(
+    this: unknown,
+    request: string,
+    parent: CjsModule | undefined,
+    isMain: boolean,
+  ): unknown {
     if (isMain) {
       const exports = originalLoad.call(this, request, parent, isMain);
       deps.onMainEvaluated();
@@ -296,9 +306,17 @@ export function installCjsHooks(deps: CjsHookDeps) {
       const decision = deps.decide(name);
       deps.recorder.noteImport(name, decision.strategy);
       try {
-        timedLoad(name, internals._cache[fromFile] ?? fakeParent(fromFile), name, decision.strategy, filename);
+        timedLoad(
+          name,
+          internals._cache[fromFile] ?? fakeParent(fromFile),
+          name,
+          decision.strategy,
+          filename,
+        );
       } catch (error) {
-        deps.debug(`${name}: failed while loading ahead of use (${(error as Error)?.message}); the app meets it at its import`);
+        deps.debug(
+          `${name}: failed while loading ahead of use (${(error as Error)?.message}); the app meets it at its import`,
+        );
       }
       return true;
     },

@@ -1,13 +1,13 @@
 import {
+  type AbArmStats,
   addToMoments,
   createMoments,
-  type AbArmStats,
   type PerformanceBucket,
   type StartupBucket,
   type StoreData,
 } from '../config/store-schema.js';
 import type { LoadingStrategy } from '../config/strategies.js';
-import { decodeHistogram, encodeHistogram, mergeEncoded, recordMicros, type Histogram } from './histogram.js';
+import { decodeHistogram, encodeHistogram, type Histogram, mergeEncoded, recordMicros } from './histogram.js';
 import type { ManualRecord, ProcessReport } from './process-report.js';
 
 const HOUR = 3_600_000;
@@ -29,7 +29,11 @@ function getSpanStart(iso: string, span: 'day' | 'month'): string {
   return span === 'day' ? `${iso.slice(0, 10)}T00:00:00.000Z` : `${iso.slice(0, 7)}-01T00:00:00.000Z`;
 }
 
-export function createBucket(package_name: string, strategy: LoadingStrategy, bucket: string): PerformanceBucket {
+export function createBucket(
+  package_name: string,
+  strategy: LoadingStrategy,
+  bucket: string,
+): PerformanceBucket {
   return {
     package_name,
     strategy,
@@ -74,7 +78,8 @@ function createArmStats(): AbArmStats {
  */
 export function createAggregator(store: StoreData) {
   const index = new Map<string, PerformanceBucket>();
-  for (const b of store.performance) if (b.span === 'hour') index.set(`${b.package_name}\0${b.strategy}\0${b.bucket}`, b);
+  for (const b of store.performance)
+    if (b.span === 'hour') index.set(`${b.package_name}\0${b.strategy}\0${b.bucket}`, b);
   const open = new Map<PerformanceBucket | StartupBucket, Histogram>();
 
   function histogramOf(bucket: PerformanceBucket | StartupBucket): Histogram {
@@ -148,7 +153,8 @@ export function createAggregator(store: StoreData) {
       const hour = getHourStart(Date.parse(report.ended_at) || Date.now());
       for (const [name, usage] of Object.entries(report.packages)) {
         const bucket = bucketFor(name, usage.strategy, hour);
-        for (const [micros, ok, memory] of usage.loads) addLoad(bucket, micros / 1e6, ok === 1, ok === 1 ? memory : null);
+        for (const [micros, ok, memory] of usage.loads)
+          addLoad(bucket, micros / 1e6, ok === 1, ok === 1 ? memory : null);
         if (usage.imported) bucket.processes += 1;
         if (usage.observed) bucket.observed_processes += 1;
         if (usage.used) {
@@ -156,7 +162,12 @@ export function createAggregator(store: StoreData) {
           if (usage.first_use_s !== null) addToMoments(bucket.first_use, usage.first_use_s);
           if (usage.import_site_use) bucket.import_site_uses += 1;
         }
-        const facts = (store.packages[name] ??= { shapes: {}, native_reasons: {}, last_strategy: null, last_seen: null });
+        const facts = (store.packages[name] ??= {
+          shapes: {},
+          native_reasons: {},
+          last_strategy: null,
+          last_seen: null,
+        });
         if (usage.native_reason !== null) {
           facts.native_reasons[usage.native_reason] = (facts.native_reasons[usage.native_reason] ?? 0) + 1;
         }
@@ -166,7 +177,12 @@ export function createAggregator(store: StoreData) {
         }
       }
       for (const [name, byFile] of Object.entries(report.shapes)) {
-        const facts = (store.packages[name] ??= { shapes: {}, native_reasons: {}, last_strategy: null, last_seen: null });
+        const facts = (store.packages[name] ??= {
+          shapes: {},
+          native_reasons: {},
+          last_strategy: null,
+          last_seen: null,
+        });
         Object.assign(facts.shapes, byFile);
       }
       if (report.startup_s !== null) addStartup(hour, report.startup_s);
@@ -175,7 +191,11 @@ export function createAggregator(store: StoreData) {
       for (const record of report.records) this.addRecord(record);
     },
     addRecord(record: ManualRecord): void {
-      const bucket = bucketFor(record.package_name, record.strategy, getHourStart(Date.parse(record.at) || Date.now()));
+      const bucket = bucketFor(
+        record.package_name,
+        record.strategy,
+        getHourStart(Date.parse(record.at) || Date.now()),
+      );
       addLoad(bucket, record.load_time, record.success, record.memory_usage);
       if (record.user_satisfaction !== null) {
         bucket.satisfaction_sum += record.user_satisfaction;
@@ -206,7 +226,10 @@ function getCutoffs(now: number): Cutoffs {
   };
 }
 
-function getTargetSpan(bucket: { bucket: string; span: string }, cut: Cutoffs): 'hour' | 'day' | 'month' | 'drop' {
+function getTargetSpan(
+  bucket: { bucket: string; span: string },
+  cut: Cutoffs,
+): 'hour' | 'day' | 'month' | 'drop' {
   if (bucket.bucket < cut.drop) return 'drop';
   if (bucket.bucket < cut.month) return 'month';
   if (bucket.bucket < cut.day && bucket.span === 'hour') return 'day';
@@ -262,7 +285,10 @@ export function compact(store: StoreData, now = Date.now()): void {
 
 export function mergeBuckets(parts: readonly PerformanceBucket[]): PerformanceBucket {
   const first = parts[0]!;
-  const out: PerformanceBucket = { ...createBucket(first.package_name, first.strategy, first.bucket), span: first.span };
+  const out: PerformanceBucket = {
+    ...createBucket(first.package_name, first.strategy, first.bucket),
+    span: first.span,
+  };
   const nonEmpty = parts.filter((p) => p.count > 0);
   out.min = nonEmpty.length > 0 ? Math.min(...nonEmpty.map((p) => p.min)) : 0;
   out.max = nonEmpty.length > 0 ? Math.max(...nonEmpty.map((p) => p.max)) : 0;

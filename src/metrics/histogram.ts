@@ -1,7 +1,11 @@
 import * as hdr from 'hdr-histogram-js';
 
 // Load times in microseconds, from 1 µs to one hour, at 2 significant digits (1% resolution).
-const HISTOGRAM_OPTIONS = { lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 2 } as const;
+const HISTOGRAM_OPTIONS = {
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 3_600_000_000,
+  numberOfSignificantValueDigits: 2,
+} as const;
 
 export type Histogram = hdr.Histogram;
 

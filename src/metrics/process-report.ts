@@ -1,5 +1,5 @@
-import type { LoadingStrategy } from '../config/strategies.js';
 import type { Shape } from '../config/store-schema.js';
+import type { LoadingStrategy } from '../config/strategies.js';
 
 /** One load of a package: [microseconds, 1 = success | 0 = failure, memory delta in bytes]. */
 export type LoadSample = [number, 0 | 1, number];

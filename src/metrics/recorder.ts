@@ -1,5 +1,5 @@
-import type { LoadingStrategy } from '../config/strategies.js';
 import type { Shape } from '../config/store-schema.js';
+import type { LoadingStrategy } from '../config/strategies.js';
 import type { LoadSample, ManualRecord, PackageReport, ProcessReport } from './process-report.js';
 
 export type Recorder = ReturnType<typeof createRecorder>;

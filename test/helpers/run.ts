@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -7,7 +7,12 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const REGISTER = join(ROOT, 'register.mjs');
 export const CLI = join(ROOT, 'dist/cli.js');
 
-export type RunResult = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
+export type RunResult = {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+};
 
 export type RunOptions = {
   /** Working directory, relative to fixtures/ or absolute. */
@@ -33,8 +38,16 @@ export function fixture(name: string): string {
 /** Spawn node over a fixture app, with or without the preloader. */
 export function runNode(script: string, args: string[] = [], options: RunOptions = {}): Promise<RunResult> {
   const cwd = options.cwd ?? ROOT;
-  const nodeArgs = [...(options.preload === false ? [] : ['--import', REGISTER]), ...(options.nodeArgs ?? [])];
-  const env: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: undefined, NODE_DEBUG: undefined, ...options.env };
+  const nodeArgs = [
+    ...(options.preload === false ? [] : ['--import', REGISTER]),
+    ...(options.nodeArgs ?? []),
+  ];
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_OPTIONS: undefined,
+    NODE_DEBUG: undefined,
+    ...options.env,
+  };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(options.node ?? process.execPath, [...nodeArgs, script, ...args], {
@@ -56,7 +69,11 @@ export function runNode(script: string, args: string[] = [], options: RunOptions
 }
 
 /** Run the loadstrat CLI against a store. */
-export function runCli(args: string[], store: string, env: Record<string, string | undefined> = {}): Promise<RunResult> {
+export function runCli(
+  args: string[],
+  store: string,
+  env: Record<string, string | undefined> = {},
+): Promise<RunResult> {
   return runNode(CLI, args, { preload: false, env: { LOADSTRAT_CONFIG: store, ...env } });
 }
 

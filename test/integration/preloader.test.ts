@@ -21,7 +21,12 @@ describe('the preloader for require()', () => {
     const under = await runNode('app.cjs', [], { cwd: basic, env: { LOADSTRAT_CONFIG: store } });
     expect(under).toEqual({ ...plain, stderr: '' });
     const report = await readReport(store);
-    expect(row(report, 'heavy')).toMatchObject({ strategy: 'on_demand', total_attempts: 1, success_rate: 100, processes: 1 });
+    expect(row(report, 'heavy')).toMatchObject({
+      strategy: 'on_demand',
+      total_attempts: 1,
+      success_rate: 100,
+      processes: 1,
+    });
     expect(row(report, 'heavy').avg_load_time).toBeGreaterThan(0.025);
     expect(row(report, 'cls')).toMatchObject({ total_attempts: 1, processes: 1 });
     expect(report.startup.processes).toBe(1);
@@ -35,7 +40,9 @@ describe('the preloader for require()', () => {
 
     const learning = await runNode('unused.cjs', [], { cwd: basic, env });
     expect(learning.stdout).toBe(plain.stdout);
-    expect(learning.stderr).toContain('heavy: lazy → loaded natively: exports not known yet (learned on this run)');
+    expect(learning.stderr).toContain(
+      'heavy: lazy → loaded natively: exports not known yet (learned on this run)',
+    );
     expect((await runCli(['merge'], store)).code).toBe(0);
 
     const deferred = await runNode('unused.cjs', [], { cwd: basic, env });
@@ -45,8 +52,18 @@ describe('the preloader for require()', () => {
     expect(deferred.stderr).toContain('heavy: lazy (default) → stand-in for index.js');
 
     const report = await readReport(store);
-    expect(row(report, 'heavy')).toMatchObject({ total_attempts: 1, processes: 2, observed_processes: 1, used_processes: 0 });
-    expect(row(report, 'cls')).toMatchObject({ total_attempts: 2, processes: 2, observed_processes: 1, used_processes: 1 });
+    expect(row(report, 'heavy')).toMatchObject({
+      total_attempts: 1,
+      processes: 2,
+      observed_processes: 1,
+      used_processes: 0,
+    });
+    expect(row(report, 'cls')).toMatchObject({
+      total_attempts: 2,
+      processes: 2,
+      observed_processes: 1,
+      used_processes: 1,
+    });
     expect(row(report, 'heavy').native_reasons).toEqual({ 'exports not known yet (learned on this run)': 1 });
   });
 
@@ -118,7 +135,10 @@ describe('the preloader for require()', () => {
 
   it('LOADSTRAT_DISABLE=1 installs nothing and writes nothing', async () => {
     const { store } = createTempStore();
-    const result = await runNode('app.cjs', [], { cwd: basic, env: { LOADSTRAT_CONFIG: store, LOADSTRAT_DISABLE: '1' } });
+    const result = await runNode('app.cjs', [], {
+      cwd: basic,
+      env: { LOADSTRAT_CONFIG: store, LOADSTRAT_DISABLE: '1' },
+    });
     expect(result.stderr).toBe('');
     const report = await readReport(store);
     expect(report.packages).toEqual([]);
@@ -150,7 +170,9 @@ describe('the preloader for require()', () => {
     const { store } = createTempStore();
     await runCli(['set', 'alpha', 'eager'], store);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => runNode('order.cjs', [], { cwd: basic, env: { LOADSTRAT_CONFIG: store } })),
+      Array.from({ length: 20 }, () =>
+        runNode('order.cjs', [], { cwd: basic, env: { LOADSTRAT_CONFIG: store } }),
+      ),
     );
     for (const r of results) expect(r).toMatchObject({ code: 0, stderr: '' });
     // Readers merging concurrently must not double-count or drop a spool file.
@@ -167,10 +189,14 @@ describe('the preloader for require()', () => {
     const { store } = createTempStore();
     for (let round = 0; round < 6; round++) {
       await Promise.all(
-        Array.from({ length: 4 }, () => runNode('order.cjs', [], { cwd: basic, env: { LOADSTRAT_CONFIG: store } })),
+        Array.from({ length: 4 }, () =>
+          runNode('order.cjs', [], { cwd: basic, env: { LOADSTRAT_CONFIG: store } }),
+        ),
       );
       // Kill a merge at a different moment each round: before, during or after its write.
-      const merge = spawn(process.execPath, [CLI, 'merge'], { env: { ...process.env, LOADSTRAT_CONFIG: store } });
+      const merge = spawn(process.execPath, [CLI, 'merge'], {
+        env: { ...process.env, LOADSTRAT_CONFIG: store },
+      });
       await new Promise((r) => setTimeout(r, 40 + round * 35));
       merge.kill('SIGKILL');
       await new Promise((r) => merge.on('close', r));

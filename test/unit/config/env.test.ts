@@ -27,7 +27,10 @@ describe('readSettings', () => {
   });
 
   it('ignores a malformed list whole and names the variable and value', () => {
-    const { settings, problems } = readSettings({ LOADSTRAT_STRATEGIES: 'lodash=lazy,moment', LOADSTRAT_PORT: 'x' });
+    const { settings, problems } = readSettings({
+      LOADSTRAT_STRATEGIES: 'lodash=lazy,moment',
+      LOADSTRAT_PORT: 'x',
+    });
     expect(settings.overrides.size).toBe(0);
     expect(settings.port).toBe(7000);
     expect(problems.map(formatEnvProblem)).toEqual([
@@ -38,7 +41,9 @@ describe('readSettings', () => {
 
   it('rejects sub-paths and unknown strategies', () => {
     expect(parseStrategyList('lodash/fp=lazy').problems).toEqual([`'lodash/fp=lazy' is not pkg=strategy`]);
-    expect(parseStrategyList('a=later').problems).toEqual([`'later' is not a strategy (eager, lazy, preload, on_demand)`]);
+    expect(parseStrategyList('a=later').problems).toEqual([
+      `'later' is not a strategy (eager, lazy, preload, on_demand)`,
+    ]);
   });
 
   it('LOADSTRAT_DISABLE=1 disables', () => {

@@ -42,7 +42,11 @@ describe('decideStrategy (SPEC §2)', () => {
 
   it('2. then the A/B arm', () => {
     const ctx = context({ arms: new Map([['torch', { test_id: 't1', arm: 'b', strategy: 'lazy' }]]) });
-    expect(decideStrategy('torch', ctx)).toMatchObject({ strategy: 'lazy', configuration_type: 'a_b_test', test: { test_id: 't1', arm: 'b' } });
+    expect(decideStrategy('torch', ctx)).toMatchObject({
+      strategy: 'lazy',
+      configuration_type: 'a_b_test',
+      test: { test_id: 't1', arm: 'b' },
+    });
   });
 
   it('3. then the stored configuration, unless its recent mean exceeds the threshold', () => {
@@ -61,8 +65,13 @@ describe('decideStrategy (SPEC §2)', () => {
   });
 
   it('4. the env default, else the stored default, else on_demand', () => {
-    expect(decideStrategy('numpy', context({ envDefault: 'lazy' }))).toMatchObject({ strategy: 'lazy', configuration_type: 'global' });
+    expect(decideStrategy('numpy', context({ envDefault: 'lazy' }))).toMatchObject({
+      strategy: 'lazy',
+      configuration_type: 'global',
+    });
     expect(decideStrategy('numpy', context())).toMatchObject({ strategy: 'preload', priority: 1000 });
-    expect(decideStrategy('numpy', context({ globalDefault: undefined }))).toMatchObject({ strategy: 'on_demand' });
+    expect(decideStrategy('numpy', context({ globalDefault: undefined }))).toMatchObject({
+      strategy: 'on_demand',
+    });
   });
 });

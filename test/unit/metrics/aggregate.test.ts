@@ -77,7 +77,13 @@ describe('createAggregator', () => {
         for (let p = 0; p < 200; p++) {
           // Histograms only on one package: decoding 1.7 M of them would time the codec, not the bound.
           const histogram = p === 0 ? template.histogram : '';
-          store.performance.push({ ...template, package_name: `pkg-${p}`, bucket, histogram, first_use: { ...template.first_use } });
+          store.performance.push({
+            ...template,
+            package_name: `pkg-${p}`,
+            bucket,
+            histogram,
+            first_use: { ...template.first_use },
+          });
         }
       }
       if (day % 7 === 6 || day === 364) compact(store, start + (day + 1) * 24 * HOUR);
