@@ -3,11 +3,15 @@ import { fs, os, path, util } from './builtins.js';
 import { type BootView, readBootView } from './config/boot-view.js';
 import { formatEnvProblem, readSettings, type Settings } from './config/env.js';
 import { type Decision, type DecisionContext, decideStrategy } from './config/precedence.js';
+import { writeSpoolSync } from './config/spool.js';
 import type { LoadingStrategy } from './config/strategies.js';
 import { WarningCode } from './errors.js';
 import { installCjsHooks } from './hooks/cjs.js';
+import { installEsm } from './hooks/esm-install.js';
 import { startIdleQueue } from './hooks/idle-queue.js';
+import { maybeMergeInBackground } from './metrics/background-merge.js';
 import { installFlush } from './metrics/flush.js';
+import type { ProcessReport } from './metrics/process-report.js';
 import { createRecorder, nowMs, type Recorder } from './metrics/recorder.js';
 
 const { debuglog } = util;
@@ -69,8 +73,11 @@ function assignArms(view: BootView | null, settings: Settings, recorder: Recorde
   return arms;
 }
 
-/** Read env and store, install the hooks, load eager packages, queue preloads, flush on exit. */
-export function bootstrap(): void {
+/**
+ * Read env and store, install the hooks, load eager packages, queue preloads, flush on exit. Returns a
+ * promise when eager ES modules are being imported: the --import entry awaits it, so they load before the app.
+ */
+export function bootstrap(): Promise<void> | undefined {
   const { settings, problems } = readSettings();
   for (const problem of problems) warn(formatEnvProblem(problem), WarningCode.BadEnv);
   if (settings.disabled) return;
@@ -126,10 +133,12 @@ export function bootstrap(): void {
       const pending = preloadQueue.find((name) => !preloaded.has(name));
       if (pending === undefined) {
         const standIn = hooks.getPending().find((e) => e.strategy === 'preload');
-        return standIn && (() => void hooks.loadNow(standIn.name, entry));
+        if (standIn !== undefined) return () => void hooks.loadNow(standIn.name, entry);
+        const facade = esm.runtime.getPending().find((e) => e.strategy === 'preload');
+        return facade && (() => void loadAhead(facade.name));
       }
       preloaded.add(pending);
-      return () => void hooks.loadNow(pending, entry);
+      return () => void loadAhead(pending);
     });
   };
 
@@ -156,13 +165,72 @@ export function bootstrap(): void {
     .sort((a, b) => a.decision.priority - b.decision.priority || a.name.localeCompare(b.name));
   const preloadQueue = ordered.filter((p) => p.decision.strategy === 'preload').map((p) => p.name);
   const preloaded = new Set<string>();
-  for (const { name, decision } of ordered) {
-    if (decision.strategy === 'eager') hooks.loadNow(name, entry);
+
+  // --- ES modules (issue 3): hooks for `import`, and eager/preload through import() where that is how
+  // the app loads the package (the store has its ESM shape) or require() cannot resolve it.
+  const esm = installEsm({
+    decide,
+    recorder,
+    getShape: (name, key) => view?.shapes[name]?.[key],
+    debug: (message) => debug('%s', message),
+    fail,
+    entry,
+    strategies: new Map(ordered.map((p) => [p.name, p.decision.strategy])),
+    defaultStrategy,
+    shapes: view?.shapes ?? {},
+    get declared() {
+      return readDeclaredDependencies(entry);
+    },
+  });
+  process.on('exit', () => esm.runtime.checkLiveBindings());
+  const importAhead = async (name: string): Promise<void> => {
+    try {
+      if (!(await esm.importNow(name)))
+        debug('%s: ES module hooks not installed, not loaded ahead of use', name);
+    } catch (error) {
+      debug(
+        '%s: failed while importing ahead of use (%s); the app meets it at its import',
+        name,
+        (error as Error)?.message,
+      );
+    }
+  };
+  /** Evaluate a package before the app needs it (eager at boot, preload when idle). */
+  const loadAhead = (name: string): Promise<void> | undefined => {
+    const standIn = esm.runtime.getPending().find((e) => e.name === name);
+    if (standIn !== undefined) {
+      try {
+        standIn.load(false);
+      } catch {
+        // The module's own error: the app meets it at its first use, as it would have.
+      }
+      return undefined;
+    }
+    if (esm.prefersImport(name) || !hooks.loadNow(name, entry)) return importAhead(name);
+    return undefined;
+  };
+  const eager = ordered.filter((p) => p.decision.strategy === 'eager').map((p) => p.name);
+  let booting: Promise<void> | undefined;
+  for (const [i, name] of eager.entries()) {
+    const importing = loadAhead(name);
+    if (importing !== undefined) {
+      // One import at a time keeps `priority` order; the rest wait for it.
+      booting = (async () => {
+        await importing;
+        for (const rest of eager.slice(i + 1)) await loadAhead(rest);
+      })();
+      break;
+    }
   }
+  // --- end ES modules
   // An ES module entry never passes through require(): start the idle queue on a timer instead.
   setTimeout(startPreloads, 100).unref();
 
-  const flush = installFlush(settings.storePath, recorder, isWorkerThread(), (error) => {
+  const writeReport = (report: ProcessReport, atExit: boolean) => {
+    writeSpoolSync(settings.storePath, report);
+    if (atExit) maybeMergeInBackground(settings.storePath, report);
+  };
+  const flush = installFlush(recorder, isWorkerThread(), writeReport, (error) => {
     warn(`could not write measurements: ${(error as Error).message}`, WarningCode.FlushFailed);
   });
   (globalThis as Record<symbol, Runtime | undefined>)[RUNTIME] = {
@@ -172,6 +240,7 @@ export function bootstrap(): void {
     loadNow: hooks.loadNow,
     flush,
   };
+  return booting;
 }
 
 // Worker threads run the preload again (execArgv is inherited). They share the process's pid, and their

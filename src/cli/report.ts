@@ -1,4 +1,6 @@
 import { createReport, type PackageRow } from '../analysis/report.js';
+import { getRecommendations } from '../analysis/recommendations.js';
+import { getAbTest } from '../config/ab-tests.js';
 import { readStore } from '../config/store.js';
 
 function cell(value: number | null, format: (v: number) => string): string {
@@ -30,23 +32,46 @@ function toTable(rows: readonly PackageRow[]): string {
     .join('\n');
 }
 
+/** Recommendations shown at a glance: the low-confidence ones too, so a reader sees what is forming. */
+const REPORT_MIN_CONFIDENCE = 0.4;
+
 export async function runReport(storePath: string, json: boolean): Promise<string> {
-  const report = createReport(await readStore(storePath), storePath);
+  const data = await readStore(storePath);
+  const report = {
+    ...createReport(data, storePath),
+    recommendations: getRecommendations(data, { min_confidence: REPORT_MIN_CONFIDENCE }).recommendations,
+    ab_tests: data.ab_tests.map((t) => getAbTest(data, t.test_id)),
+  };
   if (json) return JSON.stringify(report, null, 2);
   const out = [`store: ${report.store}`, `global default: ${report.global_default_strategy}`, ''];
   out.push(report.packages.length > 0 ? toTable(report.packages) : 'no packages configured or measured yet');
   if (report.startup.processes > 0) {
-    out.push(
-      '',
-      `startup: ${report.startup.processes} processes, mean ${cell(report.startup.avg_startup_time, ms)}`,
-    );
+    out.push('', `startup: ${report.startup.processes} processes, mean ${cell(report.startup.avg_startup_time, ms)}`);
   }
   const fallbacks = report.packages.filter((p) => Object.keys(p.native_reasons).length > 0);
   if (fallbacks.length > 0) {
     out.push('', 'loaded natively instead of deferred:');
     for (const p of fallbacks) {
-      for (const [reason, n] of Object.entries(p.native_reasons))
-        out.push(`  ${p.package_name}: ${reason} (${n}×)`);
+      for (const [reason, n] of Object.entries(p.native_reasons)) out.push(`  ${p.package_name}: ${reason} (${n}×)`);
+    }
+  }
+  if (report.recommendations.length > 0) {
+    out.push('', 'recommendations:');
+    for (const r of report.recommendations) {
+      out.push(
+        `  ${r.package_name}: ${r.current_strategy} → ${r.recommended_strategy} (confidence ${r.confidence}, ` +
+          `expected ${r.expected_improvement}%): ${r.reasoning}`,
+      );
+    }
+  }
+  if (report.ab_tests.length > 0) {
+    out.push('', 'A/B tests:');
+    for (const t of report.ab_tests) {
+      const results = t.results as { winner?: string | null; statistical_significance?: number | null };
+      out.push(
+        `  ${t.test_id} ${t.package_name}: ${t.strategy_a} vs ${t.strategy_b}, ${t.status}, ` +
+          `significance ${results.statistical_significance ?? '—'}, winner ${results.winner ?? 'none yet'}`,
+      );
     }
   }
   return out.join('\n');

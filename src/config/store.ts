@@ -6,6 +6,7 @@ import lockfile from 'proper-lockfile';
 import { ErrorCode, LoadstratError } from '../errors.js';
 import { createAggregator } from '../metrics/aggregate.js';
 import { writeBootView } from './boot-view.js';
+import { completeDueAbTests } from './ab-tests.js';
 import { listSpoolIds, readSpool, removeSpool, removeStaleTempFiles } from './spool.js';
 import { parseStore } from './store-file.js';
 import { createEmptyStore, type StoreData } from './store-schema.js';
@@ -84,8 +85,10 @@ export async function updateStore<T>(
     const db = openDb(path);
     await db.read();
     const merged = mergeSpoolsInto(path, db.data);
+    // A test past duration_days completes itself at the first write after its end.
+    const expired = completeDueAbTests(db.data).length > 0;
     const result = await change(db.data);
-    if (options.onlyIfMerged && merged.length === 0) return result;
+    if (options.onlyIfMerged && merged.length === 0 && !expired) return result;
     await db.write();
     writeBootView(path, db.data);
     for (const id of merged) removeSpool(path, id);

@@ -1,4 +1,4 @@
-import { writeSpoolSync } from '../config/spool.js';
+import type { ProcessReport } from './process-report.js';
 import type { Recorder } from './recorder.js';
 
 export const FLUSH_INTERVAL_MS = 60_000;
@@ -13,21 +13,22 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * app's reaction to signals is unchanged.
  */
 export function installFlush(
-  storePath: string,
   recorder: Recorder,
   inWorker: boolean,
+  write: (report: ProcessReport, atExit: boolean) => void,
   onError: (error: unknown) => void,
 ): () => void {
-  const flush = () => {
+  const flushNow = (atExit: boolean) => {
     if (!recorder.isDirty()) return;
     try {
-      writeSpoolSync(storePath, inWorker ? recorder.takeForWorker() : recorder.take());
+      write(inWorker ? recorder.takeForWorker() : recorder.take(), atExit);
     } catch (error) {
       onError(error);
     }
   };
+  const flush = () => flushNow(true);
 
-  const timer = setInterval(flush, FLUSH_INTERVAL_MS);
+  const timer = setInterval(() => flushNow(false), FLUSH_INTERVAL_MS);
   timer.unref();
   process.on('exit', flush);
   // Signals reach the main thread only: https://nodejs.org/api/worker_threads.html#class-worker

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI, createTempStore, fixture, readReport, readStoreFile, runCli, runNode } from '../helpers/run.js';
 
@@ -65,6 +65,17 @@ describe('the preloader for require()', () => {
       used_processes: 1,
     });
     expect(row(report, 'heavy').native_reasons).toEqual({ 'exports not known yet (learned on this run)': 1 });
+  });
+
+  it('a run that learned shapes merges them in the background, so the next run defers without a manual merge', async () => {
+    const { store } = createTempStore();
+    const env = { LOADSTRAT_CONFIG: store, LOADSTRAT_STRATEGIES: 'heavy=lazy,cls=lazy' };
+    expect((await runNode('unused.cjs', [], { cwd: basic, env })).stdout).toBe('hi u 1\n');
+    const bootView = `${store}.d/boot.json`;
+    for (let i = 0; i < 100 && !existsSync(bootView); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(JSON.parse(readFileSync(bootView, 'utf8')).shapes.heavy).toBeDefined();
+    const deferred = await runNode('unused.cjs', [], { cwd: basic, env });
+    expect(deferred).toMatchObject({ code: 0, stdout: 'hi u 0\n', stderr: '' });
   });
 
   it('eager packages load at boot in priority order, before the entry runs', async () => {

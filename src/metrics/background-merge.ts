@@ -1,0 +1,27 @@
+import { fs } from '../builtins.js';
+import { listSpoolIds } from '../config/spool.js';
+import type { ProcessReport } from './process-report.js';
+
+/** Spool files that make a process start a merge as it ends. */
+export const SPOOL_PILE_UP = 200;
+// This file runs bundled (dist/register.js) and unbundled (dist/metrics/): find dist/ either way.
+const CLI = new URL(`${import.meta.url.slice(0, import.meta.url.lastIndexOf('/dist/') + 6)}cli.js`);
+
+/**
+ * Fold the spool into the store from a detached child, so neither this process's exit nor its boot pays
+ * for the store's size: when the spool piles up, or when this run learned shapes the next run needs to
+ * defer. A merge already running (the lock exists) is left to finish.
+ */
+export function maybeMergeInBackground(storePath: string, report: ProcessReport): void {
+  const learned = Object.keys(report.shapes).length > 0;
+  if (!learned && listSpoolIds(storePath).length < SPOOL_PILE_UP) return;
+  if (fs.existsSync(`${storePath}.lock`)) return;
+  const { spawn } = process.getBuiltinModule('node:child_process');
+  const child = spawn(process.execPath, [CLI.pathname, 'merge'], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, LOADSTRAT_CONFIG: storePath, LOADSTRAT_DISABLE: '1', NODE_OPTIONS: '' },
+  });
+  child.on('error', () => {});
+  child.unref();
+}
