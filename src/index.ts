@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { getRuntime } from './bootstrap.js';
 import { readBootView } from './config/boot-view.js';
 import {
@@ -82,8 +82,7 @@ export function load<T = unknown>(
   name: string,
   from: string | URL = resolve(process.argv[1] ?? 'index.js'),
 ): T {
-  const fromFile = from instanceof URL || from.startsWith('file:') ? from : pathToFileURL(from);
-  const require = createRequire(fromFile);
-  getRuntime()?.loadNow(name, require.resolve(name).length > 0 ? String(new URL(fromFile).pathname) : '');
-  return require(name) as T;
+  const fromFile = from instanceof URL || from.startsWith('file:') ? fileURLToPath(from) : from;
+  getRuntime()?.loadNow(name, fromFile);
+  return createRequire(fromFile)(name) as T;
 }
