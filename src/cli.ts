@@ -17,7 +17,19 @@ async function main(argv: string[]): Promise<number> {
       threshold: { type: 'string' },
       fallback: { type: 'string' },
       type: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      apply: { type: 'boolean' },
+      revert: { type: 'boolean' },
+      'min-confidence': { type: 'string' },
+      status: { type: 'string' },
+      'strategy-a': { type: 'string' },
+      'strategy-b': { type: 'string' },
+      'traffic-split': { type: 'string' },
+      'duration-days': { type: 'string' },
+      'min-sample-size': { type: 'string' },
+      metric: { type: 'string' },
     },
   });
   const [command, ...args] = positionals;
@@ -45,6 +57,15 @@ async function main(argv: string[]): Promise<number> {
       await updateStore(storePath, () => undefined, { onlyIfMerged: true });
       return 0;
     }
+    case 'serve':
+      if (args.length > 0) throw usageError('serve takes no arguments');
+      return (await import('./cli/serve.js')).runServe(storePath, values);
+    case 'recommend':
+      print(await (await import('./cli/recommend.js')).runRecommend(storePath, args, values));
+      return 0;
+    case 'ab':
+      print(await (await import('./cli/ab.js')).runAb(storePath, args, values));
+      return 0;
     case 'run':
       if (dashDash < 0) throw usageError('run needs -- before the command');
       return (await import('./cli/run.js')).runWithPreloader(argv.slice(dashDash + 1));

@@ -3,6 +3,7 @@ import { getPackageName } from '../config/package-name.js';
 import type { Decision } from '../config/precedence.js';
 import type { Shape } from '../config/store-schema.js';
 import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
+import { nowMicros } from '../metrics/clock.js';
 import type { Recorder } from '../metrics/recorder.js';
 import { isDeferrableKind, learnShape } from './shape.js';
 import { createStandIn } from './stand-in.js';
@@ -103,25 +104,29 @@ export function installCjsHooks(deps: CjsHookDeps) {
     filename: string,
   ): unknown {
     const heapBefore = process.memoryUsage().heapUsed;
-    const start = performance.now();
+    const start = nowMicros();
     let exports: unknown;
     evaluating.push({ name, filename });
     try {
-      exports = originalLoad(request, parent, false);
+      // By its resolved path: resolving the request again would double the cost of a first require.
+      exports = originalLoad(filename, parent, false);
     } catch (error) {
-      deps.recorder.recordLoad(name, strategy, (performance.now() - start) * 1000, false, 0);
+      deps.recorder.recordLoad(name, strategy, nowMicros() - start, false, 0);
       if (isDeferred(strategy)) deps.recorder.recordNativeReason(name, strategy, 'threw while loading');
       throw error;
     } finally {
       evaluating.pop();
     }
-    const micros = (performance.now() - start) * 1000;
+    const micros = nowMicros() - start;
     try {
       deps.recorder.recordLoad(name, strategy, micros, true, process.memoryUsage().heapUsed - heapBefore);
       const key = getShapeKey(filename);
-      const stamp = getStamp(filename);
       const known = deps.getShape(name, key);
       const unsafe = inCycle.has(name) ? 'part of a require cycle' : undefined;
+      // A known shape is re-checked (a stat) only where it is about to matter: a deferring run finds a
+      // changed package itself, loads it natively and relearns it here.
+      if (known !== undefined && known.unsafe === unsafe && !isDeferred(strategy)) return exports;
+      const stamp = getStamp(filename);
       if (known?.stamp !== stamp || known.unsafe !== unsafe) {
         deps.recorder.recordShape(name, key, { ...learnShape(exports, stamp), ...(unsafe && { unsafe }) });
       }

@@ -2,7 +2,7 @@
 // (the real URL plus `?loadstrat-facade=<role>`), whose source it generates. Everything else goes to the
 // next hook unchanged, so loaders registered before or after us (tsx, import-in-the-middle) keep working.
 // The same factory serves module.registerHooks (in-thread) and module.register (Node 20, hooks thread).
-import { Module, fs } from '../builtins.js';
+import { fs, Module } from '../builtins.js';
 import { getPackageName } from '../config/package-name.js';
 import type { Shape } from '../config/store-schema.js';
 import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
@@ -14,14 +14,15 @@ import {
   createObserveSource,
   createStartSource,
   EAGER_PREFIX,
+  FACADE_PARAM,
   type FacadeInfo,
   type FacadeRole,
-  FACADE_PARAM,
   getFacadeBlocker,
   getFacadeRole,
   getRealUrl,
   toFacadeUrl,
 } from './esm-facade.js';
+
 const { readFileSync, statSync } = fs;
 const { fileURLToPath } = process.getBuiltinModule('node:url');
 
@@ -33,9 +34,22 @@ export type EsmPolicy = {
   entryUrl: string;
 };
 
-export type ResolveContext = { conditions?: readonly string[]; parentURL?: string; importAttributes?: object };
-export type ResolveResult = { url: string; format?: string | null; shortCircuit?: boolean; importAttributes?: object };
-export type LoadResult = { format?: string | null; source?: string | ArrayBuffer | Uint8Array | null; shortCircuit?: boolean };
+export type ResolveContext = {
+  conditions?: readonly string[];
+  parentURL?: string;
+  importAttributes?: object;
+};
+export type ResolveResult = {
+  url: string;
+  format?: string | null;
+  shortCircuit?: boolean;
+  importAttributes?: object;
+};
+export type LoadResult = {
+  format?: string | null;
+  source?: string | ArrayBuffer | Uint8Array | null;
+  shortCircuit?: boolean;
+};
 
 export const ESM_KEY_PREFIX = 'import:';
 
@@ -71,7 +85,12 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
   const sources = new Map<string, string>();
 
   /** The facade URL for an import of `name` that Node resolved to `resolved`, or undefined to leave it. */
-  function plan(name: string, resolved: ResolveResult, parentURL: string | undefined, ahead: boolean): string | undefined {
+  function plan(
+    name: string,
+    resolved: ResolveResult,
+    parentURL: string | undefined,
+    ahead: boolean,
+  ): string | undefined {
     const { url, format } = resolved;
     if (!url.startsWith('file:') || (format !== 'module' && format !== 'commonjs')) return undefined;
     const existing = toFacadeUrl(url, 'defer');
@@ -119,13 +138,20 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
     return role === undefined ? undefined : { url: specifier, format: 'module', shortCircuit: true };
   }
 
-  function afterResolve(specifier: string, context: ResolveContext, resolved: ResolveResult, ahead = false): ResolveResult {
+  function afterResolve(
+    specifier: string,
+    context: ResolveContext,
+    resolved: ResolveResult,
+    ahead = false,
+  ): ResolveResult {
     if (!isImport(context)) return resolved;
     const name = getPackageName(specifier);
     if (name === undefined) return resolved;
     try {
       const facade = plan(name, resolved, context.parentURL, ahead);
-      return facade === undefined ? resolved : { ...resolved, url: facade, format: 'module', shortCircuit: true };
+      return facade === undefined
+        ? resolved
+        : { ...resolved, url: facade, format: 'module', shortCircuit: true };
     } catch (error) {
       fail(name, error);
       return resolved;
@@ -138,7 +164,11 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
     if (role === 'empty') return { format: 'module', source: createEmptySource(), shortCircuit: true };
     const source = sources.get(url);
     // Planned in another thread (cannot happen with one hook chain per thread): re-export the real module.
-    return { format: 'module', source: source ?? `export * from ${JSON.stringify(getRealUrl(url))};`, shortCircuit: true };
+    return {
+      format: 'module',
+      source: source ?? `export * from ${JSON.stringify(getRealUrl(url))};`,
+      shortCircuit: true,
+    };
   }
 
   return {
@@ -172,14 +202,23 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
       if (specifier.startsWith(EAGER_PREFIX)) {
         const name = specifier.slice(EAGER_PREFIX.length);
         try {
-          return afterResolve(name, context, await nextResolve(name, { ...context, parentURL: policy.entryUrl }), true);
+          return afterResolve(
+            name,
+            context,
+            await nextResolve(name, { ...context, parentURL: policy.entryUrl }),
+            true,
+          );
         } catch {
           return empty;
         }
       }
       return afterResolve(specifier, context, await nextResolve(specifier, context));
     },
-    loadSync(url: string, context: object, nextLoad: (url: string, context?: object) => LoadResult): LoadResult {
+    loadSync(
+      url: string,
+      context: object,
+      nextLoad: (url: string, context?: object) => LoadResult,
+    ): LoadResult {
       const role = url.includes(FACADE_PARAM) ? getFacadeRole(url) : undefined;
       return role === undefined ? nextLoad(url, context) : ownSource(url, role);
     },

@@ -2,19 +2,29 @@
 // (Node 20.19–22.14) an off-thread module.register hook, and only when some package needs it there.
 // The CommonJS path (Module._load, src/hooks/cjs.ts) stays as it is on every version: it is measured,
 // tested and cheaper than a resolve hook on every require; the ESM hooks pass `require` conditions through.
-import { Module, fs, path } from '../builtins.js';
+import { fs, Module, path } from '../builtins.js';
 import type { Shape } from '../config/store-schema.js';
 import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
-import { EAGER_PREFIX } from './esm-facade.js';
-import { createEsmHooks, ESM_KEY_PREFIX, type LoadResult, type ResolveContext, type ResolveResult } from './esm-hooks.js';
+import { EAGER_PREFIX, getFacadeBlocker } from './esm-facade.js';
+import {
+  createEsmHooks,
+  ESM_KEY_PREFIX,
+  type LoadResult,
+  type ResolveContext,
+  type ResolveResult,
+} from './esm-hooks.js';
 import type { EsmLoaderData } from './esm-loader.js';
-import { createEsmRuntime, setEsmRuntime, type EsmRuntimeDeps } from './esm-runtime.js';
-import { getFacadeBlocker } from './esm-facade.js';
+import { createEsmRuntime, type EsmRuntimeDeps, setEsmRuntime } from './esm-runtime.js';
 import { getNodeSupport } from './node-support.js';
+
 const { pathToFileURL } = process.getBuiltinModule('node:url');
 
 type SyncHooks = {
-  resolve(specifier: string, context: ResolveContext, next: (s: string, c?: ResolveContext) => ResolveResult): ResolveResult;
+  resolve(
+    specifier: string,
+    context: ResolveContext,
+    next: (s: string, c?: ResolveContext) => ResolveResult,
+  ): ResolveResult;
   load(url: string, context: object, next: (u: string, c?: object) => LoadResult): LoadResult;
 };
 // Not in @types/node 20: https://nodejs.org/api/module.html#moduleregisterhooksoptions
@@ -58,7 +68,10 @@ function isEsmEntry(entry: string): boolean {
   if (!entry.endsWith('.js')) return false;
   for (let dir = path.dirname(entry); ; dir = path.dirname(dir)) {
     try {
-      return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string }).type === 'module';
+      return (
+        (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { type?: string }).type ===
+        'module'
+      );
     } catch {
       if (dir === path.dirname(dir)) return false;
     }
@@ -70,14 +83,19 @@ function isEsmEntry(entry: string): boolean {
  * deferred package has a facade-able ES module shape, or an ES module app has a deferred package whose
  * shape is not known yet (a learning run). Without them, Node 20 neither defers nor measures `import`.
  */
-export function needsOffThreadHooks(deps: Pick<EsmInstallDeps, 'entry' | 'strategies' | 'defaultStrategy' | 'shapes' | 'declared'>): boolean {
+export function needsOffThreadHooks(
+  deps: Pick<EsmInstallDeps, 'entry' | 'strategies' | 'defaultStrategy' | 'shapes' | 'declared'>,
+): boolean {
   const deferredNames = [...deps.strategies].filter(([, s]) => isDeferred(s)).map(([name]) => name);
-  if (isDeferred(deps.defaultStrategy)) deferredNames.push(...deps.declared.filter((n) => !deps.strategies.has(n)));
+  if (isDeferred(deps.defaultStrategy))
+    deferredNames.push(...deps.declared.filter((n) => !deps.strategies.has(n)));
   const esm = esmShapesOf(deps.shapes);
   const deferredKeys = new Set(deferredNames);
   for (const [name, byKey] of Object.entries(esm)) {
-    const deferredHere = deferredKeys.has(name) || (!deps.strategies.has(name) && isDeferred(deps.defaultStrategy));
-    if (deferredHere && Object.values(byKey).some((shape) => getFacadeBlocker(shape) === undefined)) return true;
+    const deferredHere =
+      deferredKeys.has(name) || (!deps.strategies.has(name) && isDeferred(deps.defaultStrategy));
+    if (deferredHere && Object.values(byKey).some((shape) => getFacadeBlocker(shape) === undefined))
+      return true;
   }
   if (!isEsmEntry(deps.entry)) return false;
   // Learning: a deferred package never seen, or a deferred default and no ES module shape known at all.
@@ -93,7 +111,8 @@ export function installEsm(deps: EsmInstallDeps): EsmInstall {
   let mode: EsmInstall['mode'] = 'none';
 
   // With every package on_demand there is nothing to do for `import`: no hooks, no per-module cost.
-  const anyManaged = deps.defaultStrategy !== 'on_demand' || [...deps.strategies.values()].some((s) => s !== 'on_demand');
+  const anyManaged =
+    deps.defaultStrategy !== 'on_demand' || [...deps.strategies.values()].some((s) => s !== 'on_demand');
   if (!anyManaged) {
     // Nothing to install.
   } else if (support.registerHooks && moduleApi.registerHooks !== undefined) {
@@ -117,7 +136,10 @@ export function installEsm(deps: EsmInstallDeps): EsmInstall {
     };
     // The bundle (dist/register.js) and tsc's output (dist/hooks/) both ship dist/hooks/esm-loader.js.
     const here = import.meta.url;
-    const loader = new URL(here.endsWith('/hooks/esm-install.js') ? './esm-loader.js' : './hooks/esm-loader.js', here);
+    const loader = new URL(
+      here.endsWith('/hooks/esm-install.js') ? './esm-loader.js' : './hooks/esm-loader.js',
+      here,
+    );
     moduleApi.register(loader, { data });
     mode = 'off-thread';
   }

@@ -39,7 +39,9 @@ export function resolve(
   context: ResolveContext,
   nextResolve: (specifier: string, context?: ResolveContext) => Promise<ResolveResult>,
 ): Promise<ResolveResult> {
-  return hooks === undefined ? nextResolve(specifier, context) : hooks.resolveAsync(specifier, context, nextResolve);
+  return hooks === undefined
+    ? nextResolve(specifier, context)
+    : hooks.resolveAsync(specifier, context, nextResolve);
 }
 
 export function load(

@@ -1,14 +1,17 @@
 // The main thread's side of ES module interception: the generated modules call these functions (through a
 // global, since on Node 20 the hooks that generate them run in another thread). Measures native loads
 // between the observe facade's marks, learns namespaces, and builds the stand-ins of a defer facade.
+
 import { Module } from '../builtins.js';
 import type { Decision } from '../config/precedence.js';
 import type { ExportKind, Shape } from '../config/store-schema.js';
 import type { LoadingStrategy } from '../config/strategies.js';
+import { nowMicros } from '../metrics/clock.js';
 import type { Recorder } from '../metrics/recorder.js';
 import { ESM_RUNTIME_KEY, type FacadeInfo } from './esm-facade.js';
 import { getExportKind, isDeferrableKind, learnShape } from './shape.js';
 import { createStandIn } from './stand-in.js';
+
 const { createRequire } = Module;
 
 export type EsmRuntimeDeps = {
@@ -19,7 +22,12 @@ export type EsmRuntimeDeps = {
   fail(name: string | null, error: unknown): void;
 };
 
-type Pending = { name: string; strategy: LoadingStrategy; load(asUse: boolean): unknown; isLoaded(): boolean };
+type Pending = {
+  name: string;
+  strategy: LoadingStrategy;
+  load(asUse: boolean): unknown;
+  isLoaded(): boolean;
+};
 
 const TLA = 'top-level await in its module graph';
 const LIVE = 'an export binding changed after evaluation (live binding)';
@@ -41,7 +49,10 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
   const starts = new Map<string, { at: number; heap: number }>();
   const deferred = new Map<string, Pending>();
   /** Learned this run: namespace and values at the end of evaluation, checked again at exit for live bindings. */
-  const learned = new Map<string, { info: FacadeInfo; ns: Record<string, unknown>; values: Map<string, unknown>; shape: Shape }>();
+  const learned = new Map<
+    string,
+    { info: FacadeInfo; ns: Record<string, unknown>; values: Map<string, unknown>; shape: Shape }
+  >();
   let job = 0;
   let jobScheduled = false;
 
@@ -64,7 +75,14 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
       props[key] = binding.ok ? getExportKind(binding.value) : 'primitive';
       if (binding.ok) values.set(key, binding.value);
     }
-    const shape: Shape = { stamp: info.stamp, kind: 'object', props, esModule: false, thenable: 'then' in ns, format: info.format };
+    const shape: Shape = {
+      stamp: info.stamp,
+      kind: 'object',
+      props,
+      esModule: false,
+      thenable: 'then' in ns,
+      format: info.format,
+    };
     const value = values.get('default');
     if (isDeferrableKind(getExportKind(value))) shape.default_props = learnShape(value, info.stamp).props;
     if (info.format === 'module') {
@@ -101,16 +119,22 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
       if (asUse) deps.debug(`${name}: first use, loading now`);
       loading = true;
       const heap = process.memoryUsage().heapUsed;
-      const start = performance.now();
+      const start = nowMicros();
       try {
         // require() of an ES module (Node ≥ 20.19) evaluates the instance every importer shares.
         value = requireFile(file);
         loaded = true;
-        deps.recorder.recordLoad(name, strategy, (performance.now() - start) * 1000, true, process.memoryUsage().heapUsed - heap);
+        deps.recorder.recordLoad(
+          name,
+          strategy,
+          nowMicros() - start,
+          true,
+          process.memoryUsage().heapUsed - heap,
+        );
       } catch (error) {
         // An ES module that threw stays errored: every later use throws the same error, as import does.
         failure = { error };
-        deps.recorder.recordLoad(name, strategy, (performance.now() - start) * 1000, false, 0);
+        deps.recorder.recordLoad(name, strategy, nowMicros() - start, false, 0);
         throw error;
       } finally {
         loading = false;
@@ -132,7 +156,8 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
     const keys = Object.keys(shape.props).sort((a, b) => Number(b === 'default') - Number(a === 'default'));
     for (const key of keys) {
       const kind = shape.props[key];
-      const fromDefault = format === 'commonjs' && key !== 'default' && isDeferrableKind(shape.default_props?.[key]);
+      const fromDefault =
+        format === 'commonjs' && key !== 'default' && isDeferrableKind(shape.default_props?.[key]);
       if (fromDefault && bindings.default !== undefined) {
         // The default stand-in hands out a deferred stand-in for the property: one identity for both reads.
         bindings[key] = (bindings.default as Record<string, object>)[key] as object;
@@ -142,7 +167,9 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
         kind: kind as 'object',
         source: { get: () => read(key), isLoaded: () => loaded },
         ...(key === 'default' &&
-          shape.default_props && { shape: { props: shape.default_props, esModule: false, thenable: 'then' in shape.default_props } }),
+          shape.default_props && {
+            shape: { props: shape.default_props, esModule: false, thenable: 'then' in shape.default_props },
+          }),
         onFirstUse,
       });
     }
@@ -153,15 +180,21 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
   const runtime = {
     start(info: FacadeInfo): void {
       deps.recorder.noteImport(info.name, info.strategy);
-      starts.set(info.url, { at: performance.now(), heap: process.memoryUsage().heapUsed });
+      starts.set(info.url, { at: nowMicros(), heap: process.memoryUsage().heapUsed });
     },
     end(info: FacadeInfo, ns: Record<string, unknown>): void {
       try {
         const started = starts.get(info.url);
         if (started !== undefined) {
           starts.delete(info.url);
-          const micros = (performance.now() - started.at) * 1000;
-          deps.recorder.recordLoad(info.name, info.strategy, micros, true, process.memoryUsage().heapUsed - started.heap);
+          const micros = nowMicros() - started.at;
+          deps.recorder.recordLoad(
+            info.name,
+            info.strategy,
+            micros,
+            true,
+            process.memoryUsage().heapUsed - started.heap,
+          );
         }
         if (info.reason !== undefined) {
           deps.recorder.recordNativeReason(info.name, info.strategy, info.reason);
@@ -177,7 +210,9 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
       try {
         deps.recorder.noteImport(info.name, info.strategy);
         deps.recorder.observe(info.name, info.strategy);
-        deps.debug(`${info.name}: ${info.strategy} → facade for ${info.key.slice(info.key.indexOf('/') + 1)}`);
+        deps.debug(
+          `${info.name}: ${info.strategy} → facade for ${info.key.slice(info.key.indexOf('/') + 1)}`,
+        );
         return createDeferred(info);
       } catch (error) {
         deps.fail(info.name, error);

@@ -1,16 +1,12 @@
 import type { Shape } from '../config/store-schema.js';
 import type { LoadingStrategy } from '../config/strategies.js';
+import { sinceStartMs } from './clock.js';
 import type { LoadSample, ManualRecord, PackageReport, ProcessReport } from './process-report.js';
 
 export type Recorder = ReturnType<typeof createRecorder>;
 
-// A worker's performance clock starts with the worker: measure from the process's start in every thread.
-const processStart = performance.timeOrigin + performance.now() - process.uptime() * 1000;
-
-/** Milliseconds since this process started, the same clock in the main thread and in workers. */
-export function nowMs(): number {
-  return performance.timeOrigin + performance.now() - processStart;
-}
+/** Milliseconds since this process started (kept as `nowMs` for the hooks' use-time records). */
+export const nowMs = sinceStartMs;
 
 type PackageState = {
   strategy: LoadingStrategy;
@@ -30,7 +26,7 @@ type PackageState = {
  * built when the store merges, which keeps hdr-histogram-js (75 ms to load) out of the preloader.
  */
 export function createRecorder() {
-  const startedAt = new Date(processStart);
+  const startedAt = new Date(Date.now() - sinceStartMs());
   const packages = new Map<string, PackageState>();
   let shapes: Record<string, Record<string, Shape>> = {};
   let events: ProcessReport['events'] = [];
