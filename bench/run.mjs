@@ -3,7 +3,7 @@
 //   node bench/run.mjs [--rounds=15] [--quick] [--only=startup,trivial,require,store] [--no-build]
 //
 // Builds first (`npm run build`, as `npm test` does), so the numbers are those of the code in src/ as
-// shipped: dist/register.js is an esbuild bundle, and a `tsc`-only dist/ loads ~20 modules at boot instead.
+// shipped: dist/preload.js is an esbuild bundle, and a `tsc`-only dist/ loads ~20 modules at boot instead.
 // Installs the heavy packages into bench/node_modules on first use (kept out of loadstrat's own install),
 // times every variant interleaved and prints medians, writes bench/results/latest.json. Budgets are
 // reported PASS/FAIL but never fail the run: a benchmark on a shared machine informs, it does not gate.
@@ -80,20 +80,20 @@ function newestMtime(dir) {
 }
 
 function ensureBuilt() {
-  const built = join(ROOT, 'dist', 'register.js');
+  const built = join(ROOT, 'dist', 'preload.js');
   if (!flags['no-build'] || !existsSync(built) || !existsSync(join(ROOT, 'dist', 'cli.js'))) {
     log('bench: npm run build…');
     if (spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] }).status !== 0) fail('npm run build failed');
   }
   const warnings = [];
   // With --no-build the benchmark measures dist/ as it is; say so when src/ has moved on since.
-  if (newestMtime(join(ROOT, 'src')) > statSync(built).mtimeMs) warnings.push('src/ is newer than dist/register.js (--no-build)');
+  if (newestMtime(join(ROOT, 'src')) > statSync(built).mtimeMs) warnings.push('src/ is newer than dist/preload.js (--no-build)');
   rmSync(SNAPSHOT, { recursive: true, force: true });
   cpSync(join(ROOT, 'dist'), join(SNAPSHOT, 'dist'), { recursive: true });
   writeFileSync(REGISTER, readFileSync(join(ROOT, 'register.mjs')));
   writeFileSync(join(SNAPSHOT, 'package.json'), '{ "private": true, "type": "module" }\n'); // not bench/'s commonjs
-  const bundle = readFileSync(join(SNAPSHOT, 'dist', 'register.js'), 'utf8');
-  if (/from '\.\/|import\('\.\//.test(bundle)) warnings.push('dist/register.js is not the esbuild bundle (a tsc-only build since?)');
+  const bundle = readFileSync(join(SNAPSHOT, 'dist', 'preload.js'), 'utf8');
+  if (/from ['"]\.\//.test(bundle)) warnings.push('dist/preload.js is not the esbuild bundle (a tsc-only build since?)');
   return warnings.length > 0 ? warnings.join('; ') : null;
 }
 

@@ -30,7 +30,7 @@ export type Runtime = {
   flush(): void;
 };
 
-// The preloader runs from a bundle (dist/register.js) and the public API from dist/index.js: two module
+// The preloader runs from a bundle (dist/preload.js) and the public API from dist/index.js: two module
 // instances of this file. They meet on a global symbol.
 const RUNTIME = Symbol.for('loadstrat.runtime');
 
@@ -73,18 +73,29 @@ function assignArms(view: BootView | null, settings: Settings, recorder: Recorde
   return arms;
 }
 
+type Remote = typeof import('./metrics/remote.js');
+
 /**
- * Read env and store, install the hooks, load eager packages, queue preloads, flush on exit. Returns a
- * promise when eager ES modules are being imported: the --import entry awaits it, so they load before the app.
+ * Read env and store, install the hooks, load eager packages, queue preloads, flush on exit. The --import
+ * entry awaits it: eager ES modules and a fleet server's configuration arrive before the app runs.
  */
-export function bootstrap(): Promise<void> | undefined {
+export async function bootstrap(): Promise<void> {
   const { settings, problems } = readSettings();
   for (const problem of problems) warn(formatEnvProblem(problem), WarningCode.BadEnv);
   if (settings.disabled) return;
 
-  let view: BootView | null;
+  // A fleet: the server's configuration, within a short timeout, else the local store or defaults.
+  let remote: Remote | undefined;
+  let view: BootView | null = null;
+  if (settings.server !== undefined) {
+    // Kept out of the bundle (see package.json's build): only fleet processes load it.
+    remote = (await import('./metrics/remote.js')) as Remote;
+    view = await remote.fetchBootView(settings, remote.BOOT_TIMEOUT_MS, (message) =>
+      warn(`${message}; using the local store`, WarningCode.RemoteUnavailable),
+    );
+  }
   try {
-    view = readBootView(settings.storePath);
+    view ??= readBootView(settings.storePath);
   } catch (error) {
     warn(
       `${(error as Error).message}; running as plain Node, the file is left as it is`,
@@ -92,7 +103,10 @@ export function bootstrap(): Promise<void> | undefined {
     );
     return;
   }
+  await start(settings, view, remote);
+}
 
+async function start(settings: Settings, view: BootView | null, remote: Remote | undefined): Promise<void> {
   const recorder = createRecorder();
   const context: DecisionContext = {
     overrides: settings.overrides,
@@ -233,13 +247,25 @@ export function bootstrap(): Promise<void> | undefined {
   // An ES module entry never passes through require(): start the idle queue on a timer instead.
   setTimeout(startPreloads, 100).unref();
 
-  const writeReport = (report: ProcessReport, atExit: boolean) => {
-    writeSpoolSync(settings.storePath, report);
-    if (atExit) maybeMergeInBackground(settings.storePath, report);
-  };
-  const flush = installFlush(recorder, isWorkerThread(), writeReport, (error) => {
+  const inWorker = isWorkerThread();
+  const onFlushError = (error: unknown) =>
     warn(`could not write measurements: ${(error as Error).message}`, WarningCode.FlushFailed);
-  });
+  let flush: () => void;
+  if (remote !== undefined && !inWorker) flush = remote.installRemoteFlush(settings, recorder);
+  else if (remote !== undefined) {
+    flush = installFlush(
+      recorder,
+      true,
+      (report) => remote.sendReportsSync(settings, [report]),
+      onFlushError,
+    );
+  } else {
+    const writeReport = (report: ProcessReport, atExit: boolean) => {
+      writeSpoolSync(settings.storePath, report);
+      if (atExit) maybeMergeInBackground(settings.storePath, report);
+    };
+    flush = installFlush(recorder, inWorker, writeReport, onFlushError);
+  }
   (globalThis as Record<symbol, Runtime | undefined>)[RUNTIME] = {
     settings,
     recorder,
@@ -247,7 +273,7 @@ export function bootstrap(): Promise<void> | undefined {
     loadNow: hooks.loadNow,
     flush,
   };
-  return booting;
+  await booting;
 }
 
 // Worker threads run the preload again (execArgv is inherited). They share the process's pid, and their

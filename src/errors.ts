@@ -15,6 +15,7 @@ export const WarningCode = {
   StoreUnusable: 'LOADSTRAT_WRN_002',
   InternalFallback: 'LOADSTRAT_WRN_003',
   FlushFailed: 'LOADSTRAT_WRN_004',
+  RemoteUnavailable: 'LOADSTRAT_WRN_005',
 } as const;
 export type WarningCode = (typeof WarningCode)[keyof typeof WarningCode];
 

@@ -134,7 +134,7 @@ export function installEsm(deps: EsmInstallDeps): EsmInstall {
       strategies: Object.fromEntries(deps.strategies),
       shapes: esmShapesOf(deps.shapes),
     };
-    // The bundle (dist/register.js) and tsc's output (dist/hooks/) both ship dist/hooks/esm-loader.js.
+    // The bundle (dist/preload.js) and tsc's output (dist/hooks/) both ship dist/hooks/esm-loader.js.
     const here = import.meta.url;
     const loader = new URL(
       here.endsWith('/hooks/esm-install.js') ? './esm-loader.js' : './hooks/esm-loader.js',

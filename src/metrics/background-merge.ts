@@ -4,7 +4,7 @@ import type { ProcessReport } from './process-report.js';
 
 /** Spool files that make a process start a merge as it ends. */
 export const SPOOL_PILE_UP = 200;
-// This file runs bundled (dist/register.js) and unbundled (dist/metrics/): find dist/ either way.
+// This file runs bundled (dist/preload.js) and unbundled (dist/metrics/): find dist/ either way.
 const CLI = new URL(`${import.meta.url.slice(0, import.meta.url.lastIndexOf('/dist/') + 6)}cli.js`);
 
 /**

@@ -23,7 +23,12 @@ const seedTime = {
   description: 'UTC to the second, without a zone, as in the seed: 2024-01-01T00:00:00',
 } as const;
 const nullableNumber = { type: ['number', 'null'] } as const;
-const packageName = { type: 'string', minLength: 1, maxLength: 214, description: 'An npm package name' } as const;
+const packageName = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 214,
+  description: 'An npm package name',
+} as const;
 const abStatus = { type: 'string', enum: [...AB_STATUSES] } as const;
 const metric = { type: 'string', enum: [...AB_METRICS] } as const;
 
@@ -125,20 +130,31 @@ const armPerformance = {
 const interval = (unitField: object) =>
   ({
     type: ['object', 'null'],
-    properties: { estimate: { type: 'number' }, ci_lower: { type: 'number' }, ci_upper: { type: 'number' }, ...unitField },
+    properties: {
+      estimate: { type: 'number' },
+      ci_lower: { type: 'number' },
+      ci_upper: { type: 'number' },
+      ...unitField,
+    },
   }) as const;
 
 /** The analysis (src/analysis/ab-results.ts): the seed's fields first, then the statistics behind them. */
 const resultFields = {
   strategy_a_performance: armPerformance,
   strategy_b_performance: armPerformance,
-  statistical_significance: { ...nullableNumber, description: '1 − p of the two-sided test; null without data' },
+  statistical_significance: {
+    ...nullableNumber,
+    description: '1 − p of the two-sided test; null without data',
+  },
   winner: { ...nullableStrategy, description: 'null until both arms reach min_sample_size at ≥ 0.95' },
   recommendation: { type: 'string' },
   success_metric: metric,
   method: { type: 'string', enum: ['welch_t_test', 'two_proportion_z_test'] },
   p_value: nullableNumber,
-  lift: { ...interval({ confidence_level: { type: 'number' } }), description: 'strategy_b vs strategy_a, percent' },
+  lift: {
+    ...interval({ confidence_level: { type: 'number' } }),
+    description: 'strategy_b vs strategy_a, percent',
+  },
   difference: {
     ...interval({ unit: { type: 'string' } }),
     description: 'strategy_b − strategy_a in the metric’s unit',
@@ -177,7 +193,8 @@ const testData = {
     ...testFields,
     results: {
       type: 'object',
-      description: 'Live while the test runs, frozen when it completes (then with completed_by, applied_strategy)',
+      description:
+        'Live while the test runs, frozen when it completes (then with completed_by, applied_strategy)',
       properties: { ...resultFields, ...completionFields },
     },
   },
@@ -190,7 +207,8 @@ const completeQuery = {
     apply: {
       type: 'boolean',
       default: false,
-      description: 'Store the winner as the package’s `auto_optimized` strategy (true/false; True/False accepted)',
+      description:
+        'Store the winner as the package’s `auto_optimized` strategy (true/false; True/False accepted)',
     },
   },
 } as const;
@@ -198,7 +216,12 @@ const completeQuery = {
 const completeData = {
   type: 'object',
   required: ['test_id', ...Object.keys(resultFields), ...Object.keys(completionFields), 'message'],
-  properties: { test_id: { type: 'string' }, ...resultFields, ...completionFields, message: { type: 'string' } },
+  properties: {
+    test_id: { type: 'string' },
+    ...resultFields,
+    ...completionFields,
+    message: { type: 'string' },
+  },
 } as const;
 
 const testParams = {

@@ -1,5 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import { applyRecommendations, DEFAULT_MIN_CONFIDENCE, getRecommendations } from '../../analysis/recommendations.js';
+import {
+  applyRecommendations,
+  DEFAULT_MIN_CONFIDENCE,
+  getRecommendations,
+} from '../../analysis/recommendations.js';
 import { STRATEGIES } from '../../config/strategies.js';
 import { ErrorCode, LoadstratError } from '../../errors.js';
 import type { RouteGroup } from '../route-group.js';
@@ -29,7 +33,10 @@ const minConfidence = {
 const recommendationsQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { package_name: { ...packageName, description: 'only this package' }, min_confidence: minConfidence },
+  properties: {
+    package_name: { ...packageName, description: 'only this package' },
+    min_confidence: minConfidence,
+  },
 } as const;
 
 const recommendationsData = {
@@ -113,17 +120,17 @@ const applyData = {
   },
 } as const;
 
-/** The body's items are names as sent: ajv's type coercion would otherwise turn `1` into `"1"`. */
+/** The body as sent: ajv's type coercion would otherwise turn `"torch"` into `["torch"]` and `1` into `"1"`. */
 function assertNames(request: FastifyRequest, _reply: unknown, done: (error?: Error) => void): void {
   const body = request.body;
-  if (Array.isArray(body)) {
-    const i = body.findIndex((n) => typeof n !== 'string');
-    if (i >= 0) {
-      throw new LoadstratError(
-        ErrorCode.Validation,
-        `body[${i}]: ${JSON.stringify(body[i])} is not a package name (a string)`,
-      );
-    }
+  if (!Array.isArray(body))
+    throw new LoadstratError(ErrorCode.Validation, 'body: must be a JSON array of package names');
+  const i = body.findIndex((n) => typeof n !== 'string');
+  if (i >= 0) {
+    throw new LoadstratError(
+      ErrorCode.Validation,
+      `body[${i}]: ${JSON.stringify(body[i])} is not a package name (a string)`,
+    );
   }
   done();
 }

@@ -44,7 +44,12 @@ const SEED_RESPONSES = {
           expected_improvement: 25.5,
           confidence: 0.85,
         },
-        { package_name: 'numpy', applied_strategy: null, success: false, reason: 'No recommendations available' },
+        {
+          package_name: 'numpy',
+          applied_strategy: null,
+          success: false,
+          reason: 'No recommendations available',
+        },
       ],
       total_packages: 2,
       successful_applications: 1,
@@ -157,6 +162,12 @@ describe('recommendation endpoints through app.inject()', () => {
     expect(body.error.message).toContain(field);
   });
 
+  it('POST /recommendations/apply without a body is a 400 naming the body', async () => {
+    const { status, body } = await send({ method: 'POST', path: '/recommendations/apply' });
+    expect(status).toBe(400);
+    expect(body.error.message).toMatch(/^body/);
+  });
+
   it('401 without the Bearer token, for both endpoints', async () => {
     for (const call of [SEED.get, SEED.apply]) {
       const { status, body } = await send(call, {});
@@ -169,6 +180,7 @@ describe('recommendation endpoints through app.inject()', () => {
     ['{"names": ["torch"]}', 'body'],
     ['["torch", 1]', 'body[1]'],
     ['"torch"', 'body'],
+    ['null', 'body'],
   ])('POST /recommendations/apply with %s is a 400 naming %s', async (json, field) => {
     const { status, body } = await send({ method: 'POST', path: '/recommendations/apply', json });
     expect(status).toBe(400);
@@ -185,7 +197,11 @@ describe('recommendation endpoints through app.inject()', () => {
     const { status, body } = await send({ ...SEED.apply, params: { min_confidence: 0.99 } });
     expect(status).toBe(200);
     expect(body.data.successful_applications).toBe(0);
-    expect(body.data.results[0]).toMatchObject({ package_name: 'torch', applied_strategy: null, success: false });
+    expect(body.data.results[0]).toMatchObject({
+      package_name: 'torch',
+      applied_strategy: null,
+      success: false,
+    });
     expect(body.data.results[0].reason).toContain('below min_confidence 0.99');
   });
 
@@ -200,14 +216,22 @@ describe('recommendation endpoints through app.inject()', () => {
     expect(body.data).toMatchObject({
       results: [
         { package_name: 'torch', applied_strategy: 'lazy', success: true },
-        { package_name: 'numpy', applied_strategy: null, success: false, reason: 'No recommendations available' },
+        {
+          package_name: 'numpy',
+          applied_strategy: null,
+          success: false,
+          reason: 'No recommendations available',
+        },
       ],
       total_packages: 2,
       successful_applications: 1,
     });
 
     const pkg = await send({ method: 'GET', path: '/packages/torch' });
-    expect(pkg.body.data).toMatchObject({ configured_strategy: 'lazy', configuration_type: 'auto_optimized' });
+    expect(pkg.body.data).toMatchObject({
+      configured_strategy: 'lazy',
+      configuration_type: 'auto_optimized',
+    });
     // Applied: nothing left to recommend.
     const after = await send(SEED.get);
     expect(after.body.data.total_recommendations).toBe(0);
