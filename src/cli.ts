@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
-import { ErrorCode, isLoadstratError } from './errors.js';
+import { parseArgs } from 'node:util';
 import { USAGE, usageError } from './cli/usage.js';
+import { ErrorCode, isLoadstratError } from './errors.js';
 
 async function main(argv: string[]): Promise<number> {
   const dashDash = argv.indexOf('--');
@@ -79,7 +79,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const usage = (isLoadstratError(error) && error.code === ErrorCode.Usage) || (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
+    const usage =
+      (isLoadstratError(error) && error.code === ErrorCode.Usage) ||
+      (error as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`loadstrat: ${(error as Error)?.message ?? error}\n`);
     if (usage) process.stderr.write('Run loadstrat --help for usage.\n');
     process.exitCode = usage ? 2 : 1;

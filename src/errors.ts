@@ -10,6 +10,14 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** Codes only the server answers with: HTTP-level problems no store or config function raises. */
+export const ServerErrorCode = {
+  Unauthorized: 'LOADSTRAT_ERR_UNAUTHORIZED',
+  PayloadTooLarge: 'LOADSTRAT_ERR_PAYLOAD_TOO_LARGE',
+  MediaType: 'LOADSTRAT_ERR_MEDIA_TYPE',
+  Internal: 'LOADSTRAT_ERR_INTERNAL',
+} as const;
+
 export const WarningCode = {
   BadEnv: 'LOADSTRAT_WRN_001',
   StoreUnusable: 'LOADSTRAT_WRN_002',

@@ -49,7 +49,8 @@ const logNormal = (median) => Math.max(1, Math.round(median * Math.exp((random()
 
 function createShape(i) {
   const props = {};
-  for (let k = 0; k < 40; k += 1) props[`export${k}`] = k % 3 === 0 ? 'function' : k % 3 === 1 ? 'object' : 'primitive';
+  for (let k = 0; k < 40; k += 1)
+    props[`export${k}`] = k % 3 === 0 ? 'function' : k % 3 === 1 ? 'object' : 'primitive';
   return { stamp: `${100_000 + i}:1700000000000`, kind: 'object', props, esModule: true, thenable: false };
 }
 
@@ -60,7 +61,10 @@ function createReport(at, id, first) {
   PROFILES.forEach((profile, i) => {
     const name = `sample-${i}`;
     const used = random() < profile.used;
-    const loads = profile.strategy === 'lazy' && !used ? [] : [[logNormal(profile.micros), 1, Math.round(5e6 + random() * 4e7)]];
+    const loads =
+      profile.strategy === 'lazy' && !used
+        ? []
+        : [[logNormal(profile.micros), 1, Math.round(5e6 + random() * 4e7)]];
     packages[name] = {
       strategy: profile.strategy,
       loads,
@@ -91,12 +95,17 @@ function createReport(at, id, first) {
 /** The sample's store copied under PACKAGES names: what the same year looks like for 200 packages. */
 function replicate(sample) {
   const copies = Math.ceil(PACKAGES / PROFILES.length);
-  const nameOf = (sampleName, copy) => `pkg-${String(copy).padStart(3, '0')}-${sampleName.slice('sample-'.length)}`;
+  const nameOf = (sampleName, copy) =>
+    `pkg-${String(copy).padStart(3, '0')}-${sampleName.slice('sample-'.length)}`;
   const store = { ...sample, performance: [], packages: {} };
   for (let copy = 0; copy < copies; copy += 1) {
     for (const b of sample.performance) {
       if (copy * PROFILES.length + Number(b.package_name.slice('sample-'.length)) >= PACKAGES) continue;
-      store.performance.push({ ...b, package_name: nameOf(b.package_name, copy), first_use: { ...b.first_use } });
+      store.performance.push({
+        ...b,
+        package_name: nameOf(b.package_name, copy),
+        first_use: { ...b.first_use },
+      });
     }
     for (const [name, facts] of Object.entries(sample.packages)) {
       if (copy * PROFILES.length + Number(name.slice('sample-'.length)) >= PACKAGES) continue;
@@ -120,9 +129,12 @@ function replicate(sample) {
   return store;
 }
 
-const countBySpan = (store) =>
-  store.performance.reduce((acc, b) => ({ ...acc, [b.span]: (acc[b.span] ?? 0) + 1 }), { hour: 0, day: 0, month: 0 });
-const storeText = (store) => `${JSON.stringify(store, null, 2)}\n`; // as the store writes it
+function countBySpan(store) {
+  const counts = { hour: 0, day: 0, month: 0 };
+  for (const b of store.performance) counts[b.span] += 1;
+  return counts;
+}
+const storeText = (store) => `${JSON.stringify(store)}\n`; // as the store writes it
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const elapsedMs = (start) => Number(process.hrtime.bigint() - start) / 1e6;
 
@@ -183,7 +195,11 @@ function readReport(file) {
 }
 const steadyReport = readReport(options.steadyReport) ?? createReport(Date.now(), 0, false);
 const learningReport = readReport(options.learningReport) ?? createReport(Date.now(), 0, true);
-const fresh = (report, n) => ({ ...report, id: `bench-${process.pid}-${n}`, ended_at: new Date().toISOString() });
+const fresh = (report, n) => ({
+  ...report,
+  id: `bench-${process.pid}-${n}`,
+  ended_at: new Date().toISOString(),
+});
 
 // ---- what each process pays at exit: one spool file, whatever the store's size
 function timeSpoolWrites(report, count) {
@@ -194,7 +210,8 @@ function timeSpoolWrites(report, count) {
     writeSpoolSync(storePath, r);
     samples.push(elapsedMs(t));
   }
-  for (const id of listSpoolIds(storePath)) rmSync(join(getStorePaths(storePath).spool, `${id}.json`), { force: true });
+  for (const id of listSpoolIds(storePath))
+    rmSync(join(getStorePaths(storePath).spool, `${id}.json`), { force: true });
   return { median_ms: median(samples), bytes: Buffer.byteLength(JSON.stringify(fresh(report, 'x'))) };
 }
 const spoolSteady = timeSpoolWrites(steadyReport, 100);
@@ -246,6 +263,7 @@ const result = {
   spool_write_learning: spoolLearning,
   boot_view_read_ms: median(bootSamples),
 };
-if (options.keep) result.store_path = storePath; // for a closer look: node bench/lib/store-bench.mjs '{"keep":true}'
+if (options.keep)
+  result.store_path = storePath; // for a closer look: node bench/lib/store-bench.mjs '{"keep":true}'
 else rmSync(dir, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify(result)}\n`);

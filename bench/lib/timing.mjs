@@ -13,7 +13,8 @@ export function createCleanEnv(extra = {}) {
 
 // Run through bash where it has EPOCHREALTIME (bash ≥ 5): the wall time is taken around node alone, and
 // `times` adds the child's CPU time (getrusage), which a machine shared with other work inflates far less.
-const TIMED = 's=$EPOCHREALTIME; "$@"; status=$?; e=$EPOCHREALTIME; times >&3; echo "$s $e" >&3; exit $status';
+const TIMED =
+  's=$EPOCHREALTIME; "$@"; status=$?; e=$EPOCHREALTIME; times >&3; echo "$s $e" >&3; exit $status';
 let useBash;
 
 function hasBashClock() {
@@ -29,7 +30,9 @@ function parseTimes(text) {
   const clock = lines.at(-1).split(' ');
   const children = lines.at(-2).match(/(\d+)m([\d.,]+)s (\d+)m([\d.,]+)s/);
   if (children === null || clock.length !== 2) return undefined;
-  const cpu = (Number(children[1]) * 60 + seconds(children[2]) + Number(children[3]) * 60 + seconds(children[4])) * 1000;
+  const cpu =
+    (Number(children[1]) * 60 + seconds(children[2]) + Number(children[3]) * 60 + seconds(children[4])) *
+    1000;
   return { ms: (seconds(clock[1]) - seconds(clock[0])) * 1000, cpuMs: cpu };
 }
 
@@ -38,7 +41,12 @@ export function runNode({ args, cwd, env }) {
   useBash ??= hasBashClock();
   const start = process.hrtime.bigint();
   const child = useBash
-    ? spawnSync('bash', ['-c', TIMED, 'bench', process.execPath, ...args], { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
+    ? spawnSync('bash', ['-c', TIMED, 'bench', process.execPath, ...args], {
+        cwd,
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      })
     : spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const spawnMs = Number(process.hrtime.bigint() - start) / 1e6;
   const timed = useBash ? parseTimes(child.output?.[3] ?? '') : undefined;
@@ -106,8 +114,10 @@ export function timeInterleaved(variants, { rounds, warmup = 1, onRound } = {}) 
 
 export function describeProblem(variant, run) {
   if (run.error) return `could not start: ${run.error.message}`;
-  if (run.status !== 0) return `exit ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`;
-  if (variant.stdout !== undefined && run.stdout !== variant.stdout) return `unexpected stdout: ${JSON.stringify(run.stdout.slice(0, 200))}`;
+  if (run.status !== 0)
+    return `exit ${run.status ?? run.signal}: ${run.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+  if (variant.stdout !== undefined && run.stdout !== variant.stdout)
+    return `unexpected stdout: ${JSON.stringify(run.stdout.slice(0, 200))}`;
   if (run.stderr.trim() !== '') return `stderr: ${run.stderr.trim().split('\n').slice(0, 3).join(' | ')}`;
   return null;
 }

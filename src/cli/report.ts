@@ -1,5 +1,5 @@
-import { createReport, type PackageRow } from '../analysis/report.js';
 import { getRecommendations } from '../analysis/recommendations.js';
+import { createReport, type PackageRow } from '../analysis/report.js';
 import { getAbTest } from '../config/ab-tests.js';
 import { readStore } from '../config/store.js';
 
@@ -46,13 +46,17 @@ export async function runReport(storePath: string, json: boolean): Promise<strin
   const out = [`store: ${report.store}`, `global default: ${report.global_default_strategy}`, ''];
   out.push(report.packages.length > 0 ? toTable(report.packages) : 'no packages configured or measured yet');
   if (report.startup.processes > 0) {
-    out.push('', `startup: ${report.startup.processes} processes, mean ${cell(report.startup.avg_startup_time, ms)}`);
+    out.push(
+      '',
+      `startup: ${report.startup.processes} processes, mean ${cell(report.startup.avg_startup_time, ms)}`,
+    );
   }
   const fallbacks = report.packages.filter((p) => Object.keys(p.native_reasons).length > 0);
   if (fallbacks.length > 0) {
     out.push('', 'loaded natively instead of deferred:');
     for (const p of fallbacks) {
-      for (const [reason, n] of Object.entries(p.native_reasons)) out.push(`  ${p.package_name}: ${reason} (${n}×)`);
+      for (const [reason, n] of Object.entries(p.native_reasons))
+        out.push(`  ${p.package_name}: ${reason} (${n}×)`);
     }
   }
   if (report.recommendations.length > 0) {

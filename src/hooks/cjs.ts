@@ -97,7 +97,6 @@ export function installCjsHooks(deps: CjsHookDeps) {
   }
 
   function timedLoad(
-    request: string,
     parent: CjsModule | undefined,
     name: string,
     strategy: LoadingStrategy,
@@ -157,7 +156,7 @@ export function installCjsHooks(deps: CjsHookDeps) {
       if (asUse) deps.debug(`${name}: first use, loading now`);
       loading = true;
       try {
-        value = timedLoad(request, parent, name, decision.strategy, filename);
+        value = timedLoad(parent, name, decision.strategy, filename);
         loaded = true;
       } catch (error) {
         failure = { error };
@@ -198,6 +197,7 @@ export function installCjsHooks(deps: CjsHookDeps) {
 
   type Step =
     | { kind: 'native' }
+    | { kind: 'cached'; filename: string }
     | { kind: 'timed'; strategy: LoadingStrategy; filename: string }
     | { kind: 'stand-in'; proxy: object };
 
@@ -222,7 +222,7 @@ export function installCjsHooks(deps: CjsHookDeps) {
         const at = evaluating.findIndex((e) => e.filename === filename);
         if (at >= 0) for (const e of evaluating.slice(at)) inCycle.add(e.name);
       }
-      return { kind: 'native' };
+      return { kind: 'cached', filename };
     }
     const existing = deferred.get(filename);
     if (existing !== undefined)
@@ -260,7 +260,9 @@ export function installCjsHooks(deps: CjsHookDeps) {
       step = { kind: 'native' };
     }
     if (step.kind === 'stand-in') return step.proxy;
-    if (step.kind === 'timed') return timedLoad(request, parent, name, step.strategy, step.filename);
+    if (step.kind === 'timed') return timedLoad(parent, name, step.strategy, step.filename);
+    // Loaded before by its resolved path (timedLoad): Node's own resolve cache holds that path, not the request.
+    if (step.kind === 'cached') return originalLoad(step.filename, parent, false);
     return originalLoad(request, parent, false);
   }
 
@@ -311,13 +313,7 @@ export function installCjsHooks(deps: CjsHookDeps) {
       const decision = deps.decide(name);
       deps.recorder.noteImport(name, decision.strategy);
       try {
-        timedLoad(
-          name,
-          internals._cache[fromFile] ?? fakeParent(fromFile),
-          name,
-          decision.strategy,
-          filename,
-        );
+        timedLoad(internals._cache[fromFile] ?? fakeParent(fromFile), name, decision.strategy, filename);
       } catch (error) {
         deps.debug(
           `${name}: failed while loading ahead of use (${(error as Error)?.message}); the app meets it at its import`,

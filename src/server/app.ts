@@ -1,10 +1,10 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { ErrorCode } from '../errors.js';
+import { ErrorCode, ServerErrorCode } from '../errors.js';
 import { createTokenCheck } from './auth.js';
 import { createServerContext, type ServerDeps } from './context.js';
-import { installErrorHandling, ServerErrorCode, sendError } from './error-handler.js';
+import { installErrorHandling, sendError } from './error-handler.js';
 import { ROUTE_GROUPS } from './routes/index.js';
 import { API_PREFIX, healthResponse } from './schemas.js';
 

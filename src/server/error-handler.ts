@@ -1,13 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ErrorCode, isLoadstratError } from '../errors.js';
-
-/** Codes only the server answers with (the rest come from src/errors.ts). */
-export const ServerErrorCode = {
-  Unauthorized: 'LOADSTRAT_ERR_UNAUTHORIZED',
-  PayloadTooLarge: 'LOADSTRAT_ERR_PAYLOAD_TOO_LARGE',
-  MediaType: 'LOADSTRAT_ERR_MEDIA_TYPE',
-  Internal: 'LOADSTRAT_ERR_INTERNAL',
-} as const;
+import { ErrorCode, isLoadstratError, ServerErrorCode } from '../errors.js';
 
 type ValidationIssue = {
   keyword: string;

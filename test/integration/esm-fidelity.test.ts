@@ -1,14 +1,24 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTempStore, findNode, fixture, type RunResult, readReport, runCli, runNode } from '../helpers/run.js';
+import {
+  createTempStore,
+  findNode,
+  fixture,
+  type RunResult,
+  readReport,
+  runCli,
+  runNode,
+} from '../helpers/run.js';
 
 // The ES module twin of fidelity.test.ts: the same app run by plain node and with every package `lazy` —
 // a learning run (everything imported natively, namespaces learned), `merge`, then a deferred run where
 // facades stand in. On every Node the suite can find: this machine's, and the 22/24 that .ci/run installs.
 const CWD = fixture('esm-fidelity');
 const APP = 'app.mjs';
-const SECTIONS = [...readFileSync(join(CWD, APP), 'utf8').matchAll(/section\('([^']+)'\)/g)].map((m) => m[1]!);
+const SECTIONS = [...readFileSync(join(CWD, APP), 'utf8').matchAll(/section\('([^']+)'\)/g)].map(
+  (m) => m[1]!,
+);
 
 type Output = { sections: Map<string, string[]>; traces: Map<string, string> };
 
@@ -30,13 +40,25 @@ function parseOutput(stdout: string): Output {
 }
 
 function expectClean(result: RunResult): void {
-  const unexpected = result.stderr.split('\n').filter((line) => line !== '' && !/^LOADSTRAT \d+: /.test(line));
+  const unexpected = result.stderr
+    .split('\n')
+    .filter((line) => line !== '' && !/^LOADSTRAT \d+: /.test(line));
   expect(unexpected, result.stderr).toEqual([]);
   expect(result.code, result.stderr).toBe(0);
 }
 
 /** Packages deferred behind a facade on every Node (on Node 20 the hooks see only the app's own imports). */
-const FACADES = ['esm-zoo', 'esm-registry', 'esm-fn-props', 'esm-star', 'esm-unused', 'esm-flaky', 'cjs-lib', 'execa', 'remark'];
+const FACADES = [
+  'esm-zoo',
+  'esm-registry',
+  'esm-fn-props',
+  'esm-star',
+  'esm-unused',
+  'esm-flaky',
+  'cjs-lib',
+  'execa',
+  'remark',
+];
 const NATIVE: Record<string, string> = {
   'esm-tla': 'top-level await in its module graph',
   'esm-prim': 'exports a primitive value (VERSION)',
@@ -99,7 +121,9 @@ describe.each(NODES)('ES module fidelity on node $major ($label)', ({ major, nod
     expectClean(learning);
     expect(learning.stdout).toBe(plain.stdout);
     expect(learning.stderr).not.toContain('→ facade for');
-    expect(learning.stderr).toContain(major >= 22 ? 'ES module hooks: in-thread' : 'ES module hooks: off-thread');
+    expect(learning.stderr).toContain(
+      major >= 22 ? 'ES module hooks: in-thread' : 'ES module hooks: off-thread',
+    );
   });
 
   it.skipIf(skip)('the deferred run hands out facades, and says why the rest loaded natively', () => {
@@ -122,12 +146,15 @@ describe.each(NODES)('ES module fidelity on node $major ($label)', ({ major, nod
     expect(out.plain.traces.get('esm-unused evaluated at exit')).toBe('true');
   });
 
-  it.skipIf(skip)('a package that throws during evaluation throws the same error where the app meets it', () => {
-    expect(out.deferredBroken.sections).toEqual(out.plainBroken.sections);
-    expect(out.plainBroken.sections.get('dynamic import')).toContain(
-      'flaky error: FlakyError | E_FLAKY | esm-flaky failed while loading',
-    );
-  });
+  it.skipIf(skip)(
+    'a package that throws during evaluation throws the same error where the app meets it',
+    () => {
+      expect(out.deferredBroken.sections).toEqual(out.plainBroken.sections);
+      expect(out.plainBroken.sections.get('dynamic import')).toContain(
+        'flaky error: FlakyError | E_FLAKY | esm-flaky failed while loading',
+      );
+    },
+  );
 
   it.skipIf(skip)('measures ES module loads into the store, with the reasons for native loads', async () => {
     const report = await readReport(store);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTempStore, findNode, fixture, readReport, REGISTER, runCli, runNode } from '../helpers/run.js';
+import { createTempStore, findNode, fixture, REGISTER, readReport, runCli, runNode } from '../helpers/run.js';
 
 // eager, preload, on_demand measurement and other loaders, for `import`: on this machine's Node and on
 // the Node 22/24 that .ci/run installs.
@@ -25,19 +25,22 @@ describe.each(NODES)('the preloader for import on node $major', ({ major, node }
     expect(row(report, 'esm-gamma').by_strategy).toMatchObject([{ strategy: 'eager', total_attempts: 1 }]);
   });
 
-  it.skipIf(skip)('preload imports a deferred ES module when the app is idle, and never keeps it alive', async () => {
-    const { store } = createTempStore();
-    const env = { LOADSTRAT_CONFIG: store, LOADSTRAT_STRATEGIES: 'esm-heavy=preload' };
-    const learning = await run('idle.mjs', env);
-    expect(learning.stdout).toBe('at boot true\nafter idle true\nhello idle\n');
-    expect((await runCli(['merge'], store)).code).toBe(0);
-    const result = await run('idle.mjs', env);
-    expect(result.stderr).toBe('');
-    expect(result.stdout).toBe('at boot false\nafter idle true\nhello idle\n');
-    const report = await readReport(store);
-    expect(row(report, 'esm-heavy').total_attempts).toBe(2);
-    expect(row(report, 'esm-heavy').avg_load_time).toBeGreaterThan(0.03);
-  });
+  it.skipIf(skip)(
+    'preload imports a deferred ES module when the app is idle, and never keeps it alive',
+    async () => {
+      const { store } = createTempStore();
+      const env = { LOADSTRAT_CONFIG: store, LOADSTRAT_STRATEGIES: 'esm-heavy=preload' };
+      const learning = await run('idle.mjs', env);
+      expect(learning.stdout).toBe('at boot true\nafter idle true\nhello idle\n');
+      expect((await runCli(['merge'], store)).code).toBe(0);
+      const result = await run('idle.mjs', env);
+      expect(result.stderr).toBe('');
+      expect(result.stdout).toBe('at boot false\nafter idle true\nhello idle\n');
+      const report = await readReport(store);
+      expect(row(report, 'esm-heavy').total_attempts).toBe(2);
+      expect(row(report, 'esm-heavy').avg_load_time).toBeGreaterThan(0.03);
+    },
+  );
 
   it.skipIf(skip || major < 22)(
     'measures the evaluation time of managed ES module imports; with nothing configured installs no hooks (registerHooks, node ≥ 22.15)',
@@ -45,7 +48,10 @@ describe.each(NODES)('the preloader for import on node $major', ({ major, node }
       const { store } = createTempStore();
       const plain = await runNode('measure.mjs', [], { cwd, node, preload: false });
       // A learning run (lazy, exports not known yet) imports natively between two timing marks.
-      const result = await run('measure.mjs', { LOADSTRAT_CONFIG: store, LOADSTRAT_DEFAULT_STRATEGY: 'lazy' });
+      const result = await run('measure.mjs', {
+        LOADSTRAT_CONFIG: store,
+        LOADSTRAT_DEFAULT_STRATEGY: 'lazy',
+      });
       expect(result).toEqual({ ...plain, stderr: '' });
       const report = await readReport(store);
       // esm-heavy busy-waits 40 ms while it evaluates: fetching its source alone takes far less.
@@ -55,7 +61,10 @@ describe.each(NODES)('the preloader for import on node $major', ({ major, node }
       expect(row(report, 'esm-alpha').total_attempts).toBe(1);
 
       // Everything on_demand: `import` is left to Node, at no per-module cost.
-      const bare = await run('measure.mjs', { LOADSTRAT_CONFIG: createTempStore().store, NODE_DEBUG: 'loadstrat' });
+      const bare = await run('measure.mjs', {
+        LOADSTRAT_CONFIG: createTempStore().store,
+        NODE_DEBUG: 'loadstrat',
+      });
       expect(bare.stdout).toBe(plain.stdout);
       expect(bare.stderr).toContain('ES module hooks: none');
     },

@@ -62,13 +62,17 @@ describe('facade source', () => {
 
 describe('when no facade can be faithful', () => {
   it('names primitive exports, unsafe graphs, unknown and changed packages', () => {
-    expect(getFacadeBlocker(shape({ VERSION: 'primitive', f: 'function' }))).toBe('exports a primitive value (VERSION)');
-    expect(getFacadeBlocker(shape({ f: 'function' }, { unsafe: 'top-level await in its module graph' }))).toBe(
-      'top-level await in its module graph',
+    expect(getFacadeBlocker(shape({ VERSION: 'primitive', f: 'function' }))).toBe(
+      'exports a primitive value (VERSION)',
     );
+    expect(
+      getFacadeBlocker(shape({ f: 'function' }, { unsafe: 'top-level await in its module graph' })),
+    ).toBe('top-level await in its module graph');
     expect(getFacadeBlocker(shape({ f: 'function', o: 'object' }))).toBeUndefined();
     expect(planEsmDeferral(undefined, '1:2')).toBe('exports not known yet (learned on this run)');
-    expect(planEsmDeferral(shape({ f: 'function' }), '9:9')).toBe('package changed since its exports were learned');
+    expect(planEsmDeferral(shape({ f: 'function' }), '9:9')).toBe(
+      'package changed since its exports were learned',
+    );
     expect(planEsmDeferral(shape({ f: 'function' }), '1:2')).toMatchObject({ props: { f: 'function' } });
   });
 });
