@@ -1,10 +1,10 @@
 import { assignArm } from './analysis/ab-assign.js';
 import { fs, os, path, util } from './builtins.js';
-import { type BootView, readBootView } from './config/boot-view.js';
+import { type BootView, readAllShapes, readBootView } from './config/boot-view.js';
 import { formatEnvProblem, readSettings, type Settings } from './config/env.js';
 import { type Decision, type DecisionContext, decideStrategy } from './config/precedence.js';
 import { writeSpoolSync } from './config/spool.js';
-import type { LoadingStrategy } from './config/strategies.js';
+import { isDeferred, type LoadingStrategy } from './config/strategies.js';
 import { WarningCode } from './errors.js';
 import { installCjsHooks } from './hooks/cjs.js';
 import { installEsm } from './hooks/esm-install.js';
@@ -75,6 +75,13 @@ function assignArms(view: BootView | null, settings: Settings, recorder: Recorde
 
 type Remote = typeof import('./metrics/remote.js');
 
+function deferredByEnv(settings: Settings, view: BootView): boolean {
+  if (settings.defaultStrategy !== undefined && isDeferred(settings.defaultStrategy)) return true;
+  for (const [name, strategy] of settings.overrides)
+    if (isDeferred(strategy) && view.shapes[name] === undefined) return true;
+  return false;
+}
+
 /**
  * Read env and store, install the hooks, load eager packages, queue preloads, flush on exit. The --import
  * entry awaits it: eager ES modules and a fleet server's configuration arrive before the app runs.
@@ -102,6 +109,10 @@ export async function bootstrap(): Promise<void> {
       WarningCode.StoreUnusable,
     );
     return;
+  }
+  // The view holds the shapes of what the store defers; the env may defer others.
+  if (view !== null && !view.shapes_complete && deferredByEnv(settings, view)) {
+    view = { ...view, shapes: readAllShapes(settings.storePath), shapes_complete: true };
   }
   await start(settings, view, remote);
 }

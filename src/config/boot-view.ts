@@ -1,7 +1,7 @@
 import { fs } from '../builtins.js';
 import { getStorePaths, parseStore, writeFileAtomicSync } from './store-file.js';
 import type { AbTest, PackageConfiguration, Shape, StoreData } from './store-schema.js';
-import type { LoadingStrategy } from './strategies.js';
+import { isDeferred, type LoadingStrategy } from './strategies.js';
 
 const { readFileSync, statSync } = fs;
 
@@ -32,7 +32,13 @@ export type BootView = {
   >[];
   /** Mean load time in seconds over the recent window, per package and strategy. */
   recent_load_time: Record<string, Partial<Record<LoadingStrategy, number>>>;
+  /**
+   * Learned shapes of the packages the store defers (configured lazy/preload, under a test, or all of them
+   * when the default defers): a learned store holds hundreds, and parsing them all cost ~10 ms a boot.
+   */
   shapes: Record<string, Record<string, Shape>>;
+  /** False when other packages have shapes too, in `shapes.json` beside the view (see readAllShapes). */
+  shapes_complete: boolean;
 };
 
 export function getStoreStamp(storePath: string): string | null {
@@ -44,7 +50,35 @@ export function getStoreStamp(storePath: string): string | null {
   }
 }
 
-export function createBootView(store: StoreData, stamp: string, now = Date.now()): BootView {
+/** Whether the store alone (no env) may defer `name`: only those packages' shapes go in the view. */
+function isDeferredByStore(store: StoreData, name: string): boolean {
+  const config = store.configurations.find((c) => c.package_name === name);
+  if (config?.enabled) {
+    return (
+      isDeferred(config.strategy) ||
+      (config.fallback_strategy !== null && isDeferred(config.fallback_strategy))
+    );
+  }
+  const test = store.ab_tests.find((t) => t.status === 'active' && t.package_name === name);
+  if (test !== undefined && (isDeferred(test.strategy_a) || isDeferred(test.strategy_b))) return true;
+  return isDeferred(store.global_default_strategy);
+}
+
+function collectShapes(store: StoreData, only?: (name: string) => boolean): BootView['shapes'] {
+  const shapes: BootView['shapes'] = {};
+  for (const [name, facts] of Object.entries(store.packages)) {
+    if (Object.keys(facts.shapes ?? {}).length > 0 && (only === undefined || only(name)))
+      shapes[name] = facts.shapes;
+  }
+  return shapes;
+}
+
+export function createBootView(
+  store: StoreData,
+  stamp: string,
+  now = Date.now(),
+  allShapes = false,
+): BootView {
   const recent: Record<string, Partial<Record<LoadingStrategy, { n: number; sum: number }>>> = {};
   for (const b of store.performance) {
     if (now - Date.parse(b.bucket) > RECENT_WINDOW_MS || b.count === 0) continue;
@@ -57,10 +91,8 @@ export function createBootView(store: StoreData, stamp: string, now = Date.now()
   for (const [name, perStrategy] of Object.entries(recent)) {
     recentLoadTime[name] = Object.fromEntries(Object.entries(perStrategy).map(([s, m]) => [s, m.sum / m.n]));
   }
-  const shapes: BootView['shapes'] = {};
-  for (const [name, facts] of Object.entries(store.packages)) {
-    if (Object.keys(facts.shapes ?? {}).length > 0) shapes[name] = facts.shapes;
-  }
+  const shapes = collectShapes(store, allShapes ? undefined : (name) => isDeferredByStore(store, name));
+  const complete = allShapes || Object.keys(shapes).length === Object.keys(collectShapes(store)).length;
   return {
     stamp,
     global_default_strategy: store.global_default_strategy,
@@ -85,6 +117,7 @@ export function createBootView(store: StoreData, stamp: string, now = Date.now()
       })),
     recent_load_time: recentLoadTime,
     shapes,
+    shapes_complete: complete,
   };
 }
 
@@ -92,7 +125,25 @@ export function createBootView(store: StoreData, stamp: string, now = Date.now()
 export function writeBootView(storePath: string, store: StoreData): void {
   const stamp = getStoreStamp(storePath);
   if (stamp === null) return;
-  writeFileAtomicSync(getStorePaths(storePath).bootView, JSON.stringify(createBootView(store, stamp)));
+  const paths = getStorePaths(storePath);
+  writeFileAtomicSync(paths.bootView, JSON.stringify(createBootView(store, stamp)));
+  writeFileAtomicSync(paths.shapes, JSON.stringify({ stamp, shapes: collectShapes(store) }));
+}
+
+/** Every learned shape, for a process whose env defers packages the store does not. */
+export function readAllShapes(storePath: string): BootView['shapes'] {
+  const stamp = getStoreStamp(storePath);
+  if (stamp === null) return {};
+  try {
+    const file = JSON.parse(readFileSync(getStorePaths(storePath).shapes, 'utf8')) as {
+      stamp: string;
+      shapes: BootView['shapes'];
+    };
+    if (file.stamp === stamp) return file.shapes;
+  } catch {
+    // Not written yet, or broken: the store is the truth.
+  }
+  return collectShapes(parseStore(readFileSync(storePath, 'utf8'), storePath));
 }
 
 /** The boot's read: the view when it is current, else the store itself; null when there is no store. */
@@ -105,5 +156,6 @@ export function readBootView(storePath: string): BootView | null {
   } catch {
     // No view yet, or a broken one: the store is the truth.
   }
-  return createBootView(parseStore(readFileSync(storePath, 'utf8'), storePath), stamp);
+  // The store is parsed anyway: every shape it has comes along.
+  return createBootView(parseStore(readFileSync(storePath, 'utf8'), storePath), stamp, Date.now(), true);
 }

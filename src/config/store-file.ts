@@ -14,6 +14,7 @@ export function getStorePaths(storePath: string) {
     dir,
     spool: join(dir, 'spool'),
     bootView: join(dir, 'boot.json'),
+    shapes: join(dir, 'shapes.json'),
     token: join(dir, 'api-token'),
   };
 }

@@ -1,4 +1,4 @@
-import { createBootView, readBootView } from '../../config/boot-view.js';
+import { createBootView, readAllShapes, readBootView } from '../../config/boot-view.js';
 import { writeSpoolSync } from '../../config/spool.js';
 import { createEmptyStore } from '../../config/store-schema.js';
 import { ErrorCode, LoadstratError } from '../../errors.js';
@@ -59,7 +59,15 @@ export const fleetRoutes: RouteGroup = {
           response: responses(bootViewData),
         },
       },
-      async () => ok(readBootView(ctx.storePath) ?? createBootView(createEmptyStore(), 'empty')),
+      async () => {
+        const view = readBootView(ctx.storePath) ?? createBootView(createEmptyStore(), 'empty');
+        // A fleet process cannot read the rest from a local file: send every shape.
+        return ok(
+          view.shapes_complete
+            ? view
+            : { ...view, shapes: readAllShapes(ctx.storePath), shapes_complete: true },
+        );
+      },
     );
 
     app.post(
