@@ -52,3 +52,8 @@ export class LoadstratError extends Error {
 export function isLoadstratError(error: unknown): error is LoadstratError {
   return error instanceof LoadstratError;
 }
+
+/** A validation error whose message starts with the field it names (`strategy: "x" is not …`). */
+export function invalidField(field: string, message: string): LoadstratError {
+  return new LoadstratError(ErrorCode.Validation, `${field}: ${message}`);
+}

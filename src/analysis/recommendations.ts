@@ -9,7 +9,7 @@ import {
   type StoreData,
 } from '../config/store-schema.js';
 import type { LoadingStrategy } from '../config/strategies.js';
-import { ErrorCode, LoadstratError } from '../errors.js';
+import { invalidField } from '../errors.js';
 import { normalCdf, regularizedIncompleteBeta, summarizeMoments } from './ab-stats.js';
 import { summarizeBuckets } from './report.js';
 import { round } from './units.js';
@@ -69,9 +69,7 @@ export type PackageEvidence = {
   in_ab_test: boolean;
 };
 
-function invalid(field: string, message: string): LoadstratError {
-  return new LoadstratError(ErrorCode.Validation, `${field}: ${message}`);
-}
+const invalid = invalidField;
 
 /** P(true share < threshold) after `hits` of `trials`, under a uniform prior (a Beta posterior). */
 export function probabilityBelow(hits: number, trials: number, threshold: number): number {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { AB_METRICS, type AbMetric, type AbResults, computeAbResults } from '../analysis/ab-results.js';
-import { ErrorCode, LoadstratError } from '../errors.js';
+import { ErrorCode, invalidField, LoadstratError } from '../errors.js';
 import { applyAutoOptimized } from './auto-optimized.js';
 import { assertPackageName } from './configurations.js';
-import { type AbArmStats, type AbTest, createMoments, type StoreData } from './store-schema.js';
+import { type AbTest, createArmStats, type StoreData } from './store-schema.js';
 import { isStrategy, type LoadingStrategy } from './strategies.js';
 
 // Every function here takes the store's data and may change it (tests past their time complete themselves):
@@ -52,20 +52,7 @@ export type CompletedResults = AbResults & {
   applied_strategy: LoadingStrategy | null;
 };
 
-function invalid(field: string, message: string): LoadstratError {
-  return new LoadstratError(ErrorCode.Validation, `${field}: ${message}`);
-}
-
-function createArmStats(): AbArmStats {
-  return {
-    processes: 0,
-    startup_time: createMoments(),
-    load_time: createMoments(),
-    memory_usage: createMoments(),
-    successes: 0,
-    failures: 0,
-  };
-}
+const invalid = invalidField;
 
 function createTestId(data: StoreData): string {
   for (;;) {

@@ -1,4 +1,4 @@
-import { ErrorCode, LoadstratError } from '../errors.js';
+import { ErrorCode, invalidField, LoadstratError } from '../errors.js';
 import { isValidPackageName } from './package-name.js';
 import type { PackageConfiguration, StoreData } from './store-schema.js';
 import {
@@ -18,9 +18,7 @@ export type StrategyInput = {
   metadata?: Record<string, unknown>;
 };
 
-function invalid(field: string, message: string): LoadstratError {
-  return new LoadstratError(ErrorCode.Validation, `${field}: ${message}`);
-}
+const invalid = invalidField;
 
 export function assertPackageName(name: string): void {
   if (!isValidPackageName(name)) throw invalid('package_name', `'${name}' is not a valid npm package name`);

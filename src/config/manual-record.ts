@@ -1,4 +1,4 @@
-import { ErrorCode, LoadstratError } from '../errors.js';
+import { invalidField } from '../errors.js';
 import type { ManualRecord } from '../metrics/process-report.js';
 import { isValidPackageName } from './package-name.js';
 import { isStrategy } from './strategies.js';
@@ -13,9 +13,7 @@ export type PerformanceInput = {
   system_impact?: unknown;
 };
 
-function invalid(field: string, message: string): LoadstratError {
-  return new LoadstratError(ErrorCode.Validation, `${field}: ${message}`);
-}
+const invalid = invalidField;
 
 function score(field: string, value: unknown): number | null {
   if (value === undefined || value === null) return null;

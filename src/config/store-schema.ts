@@ -160,3 +160,14 @@ export function mergeMoments(into: Moments, from: Moments): void {
   into.sum += from.sum;
   into.sum_sq += from.sum_sq;
 }
+
+export function createArmStats(): AbArmStats {
+  return {
+    processes: 0,
+    startup_time: createMoments(),
+    load_time: createMoments(),
+    memory_usage: createMoments(),
+    successes: 0,
+    failures: 0,
+  };
+}

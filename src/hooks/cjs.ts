@@ -5,6 +5,7 @@ import type { Shape } from '../config/store-schema.js';
 import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
 import { nowMicros } from '../metrics/clock.js';
 import type { Recorder } from '../metrics/recorder.js';
+import { createJobClock } from './job-clock.js';
 import { isDeferrableKind, learnShape } from './shape.js';
 import { createStandIn } from './stand-in.js';
 
@@ -72,20 +73,7 @@ export function installCjsHooks(deps: CjsHookDeps) {
   // Packages being evaluated right now, outermost first: a require that meets one of them is a cycle.
   const evaluating: { name: string; filename: string }[] = [];
   const inCycle = new Set<string>();
-  let job = 0;
-  let jobScheduled = false;
-
-  /** A counter that moves at the end of each synchronous job: a use in the import's own job gains nothing. */
-  function currentJob(): number {
-    if (!jobScheduled) {
-      jobScheduled = true;
-      queueMicrotask(() => {
-        job += 1;
-        jobScheduled = false;
-      });
-    }
-    return job;
-  }
+  const currentJob = createJobClock();
 
   function managedName(request: string): string | null {
     let name = names.get(request);
@@ -136,7 +124,6 @@ export function installCjsHooks(deps: CjsHookDeps) {
   }
 
   function createDeferred(
-    request: string,
     parent: CjsModule | undefined,
     name: string,
     decision: Decision,
@@ -242,7 +229,7 @@ export function installCjsHooks(deps: CjsHookDeps) {
       deps.debug(`${name}: ${decision.strategy} → loaded natively: ${plan}`);
       return { kind: 'timed', strategy: decision.strategy, filename };
     }
-    const entry = createDeferred(request, parent, name, decision, filename, plan);
+    const entry = createDeferred(parent, name, decision, filename, plan);
     deferred.set(filename, entry);
     deps.recorder.observe(name, decision.strategy);
     deps.debug(

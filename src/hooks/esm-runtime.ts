@@ -9,6 +9,7 @@ import type { LoadingStrategy } from '../config/strategies.js';
 import { nowMicros } from '../metrics/clock.js';
 import type { Recorder } from '../metrics/recorder.js';
 import { ESM_RUNTIME_KEY, type FacadeInfo } from './esm-facade.js';
+import { createJobClock } from './job-clock.js';
 import { getExportKind, isDeferrableKind, learnShape } from './shape.js';
 import { createStandIn } from './stand-in.js';
 
@@ -53,19 +54,7 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
     string,
     { info: FacadeInfo; ns: Record<string, unknown>; values: Map<string, unknown>; shape: Shape }
   >();
-  let job = 0;
-  let jobScheduled = false;
-
-  function currentJob(): number {
-    if (!jobScheduled) {
-      jobScheduled = true;
-      queueMicrotask(() => {
-        job += 1;
-        jobScheduled = false;
-      });
-    }
-    return job;
-  }
+  const currentJob = createJobClock();
 
   function learn(info: FacadeInfo, ns: Record<string, unknown>): void {
     const props: Record<string, ExportKind> = {};

@@ -1,6 +1,6 @@
 import {
-  type AbArmStats,
   addToMoments,
+  createArmStats,
   createMoments,
   type PerformanceBucket,
   type StartupBucket,
@@ -58,17 +58,6 @@ export function createBucket(
     used_processes: 0,
     first_use: createMoments(),
     import_site_uses: 0,
-  };
-}
-
-function createArmStats(): AbArmStats {
-  return {
-    processes: 0,
-    startup_time: createMoments(),
-    load_time: createMoments(),
-    memory_usage: createMoments(),
-    successes: 0,
-    failures: 0,
   };
 }
 
