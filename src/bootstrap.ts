@@ -172,6 +172,7 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
     decide,
     recorder,
     getShape: (name, file) => view?.shapes[name]?.[file],
+    hasShape: (name, file) => view?.learned?.[name]?.includes(file) === true,
     debug: (message) => debug('%s', message),
     fail,
     onMainEvaluated: () => {

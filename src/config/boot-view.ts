@@ -39,6 +39,8 @@ export type BootView = {
   shapes: Record<string, Record<string, Shape>>;
   /** False when other packages have shapes too, in `shapes.json` beside the view (see readAllShapes). */
   shapes_complete: boolean;
+  /** Every package's learned keys, so a run that does not defer a package does not learn it again. */
+  learned: Record<string, string[]>;
 };
 
 export function getStoreStamp(storePath: string): string | null {
@@ -118,6 +120,11 @@ export function createBootView(
     recent_load_time: recentLoadTime,
     shapes,
     shapes_complete: complete,
+    learned: Object.fromEntries(
+      Object.entries(store.packages)
+        .filter(([, facts]) => Object.keys(facts.shapes ?? {}).length > 0)
+        .map(([name, facts]) => [name, Object.keys(facts.shapes)]),
+    ),
   };
 }
 

@@ -27,6 +27,8 @@ export type CjsHookDeps = {
   recorder: Recorder;
   /** The learned shape of a module, by package and file path inside the package. */
   getShape(name: string, file: string): Shape | undefined;
+  /** Whether a shape was learned at all (the boot view carries only the shapes the store defers). */
+  hasShape(name: string, file: string): boolean;
   debug(message: string): void;
   /** Our own failure: warn once, then the load continues as plain Node. */
   fail(name: string | null, error: unknown): void;
@@ -112,7 +114,7 @@ export function installCjsHooks(deps: CjsHookDeps) {
       const unsafe = inCycle.has(name) ? 'part of a require cycle' : undefined;
       // A known shape is re-checked (a stat) only where it is about to matter: a deferring run finds a
       // changed package itself, loads it natively and relearns it here.
-      if (known !== undefined && known.unsafe === unsafe && !isDeferred(strategy)) return exports;
+      if (!isDeferred(strategy) && unsafe === undefined && (known ?? deps.hasShape(name, key))) return exports;
       const stamp = getStamp(filename);
       if (known?.stamp !== stamp || known.unsafe !== unsafe) {
         deps.recorder.recordShape(name, key, { ...learnShape(exports, stamp), ...(unsafe && { unsafe }) });

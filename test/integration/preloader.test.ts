@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI, createTempStore, fixture, readReport, readStoreFile, runCli, runNode } from '../helpers/run.js';
 
@@ -81,6 +81,21 @@ describe('the preloader for require()', () => {
     });
     const deferred = await runNode('unused.cjs', [], { cwd: basic, env });
     expect(deferred).toMatchObject({ code: 0, stdout: 'hi u 0\n', stderr: '' });
+  });
+
+  it('a run that does not defer a package does not learn it again, so it writes a small report', async () => {
+    const { store } = createTempStore();
+    await runNode('unused.cjs', [], {
+      cwd: basic,
+      env: { LOADSTRAT_CONFIG: store, LOADSTRAT_DEFAULT_STRATEGY: 'lazy' },
+    });
+    await runCli(['merge'], store);
+    await runNode('unused.cjs', [], { cwd: basic, env: { LOADSTRAT_CONFIG: store } });
+    const spool = `${store}.d/spool`;
+    const [file] = readdirSync(spool).filter((f) => f.endsWith('.json'));
+    const report = JSON.parse(readFileSync(`${spool}/${file}`, 'utf8'));
+    expect(Object.keys(report.packages).sort()).toEqual(['cls', 'heavy']);
+    expect(report.shapes).toEqual({});
   });
 
   it('eager packages load at boot in priority order, before the entry runs', async () => {
