@@ -241,6 +241,9 @@ export function installCjsHooks(deps: CjsHookDeps) {
   }
 
   function managedLoad(request: string, parent: CjsModule | undefined, name: string): unknown {
+    // The hot path, a package already loaded: one map lookup, no allocation beyond the key.
+    const known = resolved.get(`${parent?.path ?? ''}\x00${request}`);
+    if (known !== undefined && internals._cache[known]?.loaded) return originalLoad(known, parent, false);
     let step: Step;
     try {
       step = planLoad(request, parent, name);
@@ -266,7 +269,10 @@ export function installCjsHooks(deps: CjsHookDeps) {
       deps.onMainEvaluated();
       return exports;
     }
-    const name = typeof request === 'string' ? managedName(request) : null;
+    // Most requires are relative ('./x', '../x') or absolute: never managed, decided by the first character.
+    const first = typeof request === 'string' ? request.charCodeAt(0) : 46;
+    if (first === 46 || first === 47) return originalLoad.call(this, request, parent, isMain);
+    const name = managedName(request);
     if (name === null) return originalLoad.call(this, request, parent, isMain);
     return managedLoad(request, parent, name);
   }
