@@ -114,7 +114,8 @@ export function installCjsHooks(deps: CjsHookDeps) {
       const unsafe = inCycle.has(name) ? 'part of a require cycle' : undefined;
       // A known shape is re-checked (a stat) only where it is about to matter: a deferring run finds a
       // changed package itself, loads it natively and relearns it here.
-      if (!isDeferred(strategy) && unsafe === undefined && (known ?? deps.hasShape(name, key))) return exports;
+      if (!isDeferred(strategy) && unsafe === undefined && (known ?? deps.hasShape(name, key)))
+        return exports;
       const stamp = getStamp(filename);
       if (known?.stamp !== stamp || known.unsafe !== unsafe) {
         deps.recorder.recordShape(name, key, { ...learnShape(exports, stamp), ...(unsafe && { unsafe }) });
