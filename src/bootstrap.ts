@@ -257,7 +257,7 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
   }
   // --- end ES modules
   // An ES module entry never passes through require(): start the idle queue on a timer instead.
-  setTimeout(startPreloads, 100).unref();
+  if (anyPreload) setTimeout(startPreloads, 100).unref();
 
   const inWorker = isWorkerThread();
   const onFlushError = (error: unknown) =>

@@ -4,9 +4,6 @@ import type { ProcessReport } from './process-report.js';
 
 /** Spool files that make a process start a merge as it ends. */
 export const SPOOL_PILE_UP = 200;
-// This file runs bundled (dist/preload.js) and unbundled (dist/metrics/): find dist/ either way.
-const CLI = new URL(`${import.meta.url.slice(0, import.meta.url.lastIndexOf('/dist/') + 6)}cli.js`);
-
 /**
  * Fold the spool into the store from a detached child, so neither this process's exit nor its boot pays
  * for the store's size: when the spool piles up, or when this run learned shapes the next run needs to
@@ -17,7 +14,10 @@ export function maybeMergeInBackground(storePath: string, report: ProcessReport)
   if (!learned && listSpoolIds(storePath).length < SPOOL_PILE_UP) return;
   if (fs.existsSync(`${storePath}.lock`)) return;
   const { spawn } = process.getBuiltinModule('node:child_process');
-  const child = spawn(process.execPath, [CLI.pathname, 'merge'], {
+  // This file runs bundled (dist/preload.js) and unbundled (dist/metrics/): find dist/ either way.
+  const here = import.meta.url;
+  const cli = new URL(`${here.slice(0, here.lastIndexOf('/dist/') + 6)}cli.js`);
+  const child = spawn(process.execPath, [cli.pathname, 'merge'], {
     detached: true,
     stdio: 'ignore',
     env: { ...process.env, LOADSTRAT_CONFIG: storePath, LOADSTRAT_DISABLE: '1', NODE_OPTIONS: '' },
