@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { usageError } from './usage.js';
 
@@ -11,7 +12,10 @@ export function runWithPreloader(command: string[]): Promise<number> {
   const nodeOptions = [process.env.NODE_OPTIONS, `--import=${REGISTER_URL}`].filter(Boolean).join(' ');
   const child = spawn(file, args, { stdio: 'inherit', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
   return new Promise((resolve, reject) => {
-    child.on('error', (error) => reject(usageError(`cannot run '${file}': ${error.message}`)));
-    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 + 1 : 1)));
+    child.on('error', (error) => reject(new Error(`cannot run '${file}': ${error.message}`)));
+    // Killed by a signal: the shell's convention, 128 + its number.
+    child.on('exit', (code, signal) =>
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 1)),
+    );
   });
 }
