@@ -118,6 +118,8 @@ export async function bootstrap(): Promise<void> {
 }
 
 async function start(settings: Settings, view: BootView | null, remote: Remote | undefined): Promise<void> {
+  // Before any eager load: a package that starts a worker at load must already see the mark.
+  const inWorker = isWorkerThread();
   const recorder = createRecorder();
   const context: DecisionContext = {
     overrides: settings.overrides,
@@ -189,11 +191,9 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
   }
   const ordered = [...known]
     .map((name) => ({ name, decision: decide(name) }))
+    // Names compared with < and >, not localeCompare: its first call starts ICU collation, ~14 ms of boot.
     .sort(
-      (
-        a,
-        b, // Not localeCompare: its first call starts ICU collation, ~14 ms of boot.
-      ) => a.decision.priority - b.decision.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+      (a, b) => a.decision.priority - b.decision.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
     );
   const preloadQueue = ordered.filter((p) => p.decision.strategy === 'preload').map((p) => p.name);
   const anyPreload = defaultStrategy === 'preload' || preloadQueue.length > 0;
@@ -259,25 +259,7 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
   // An ES module entry never passes through require(): start the idle queue on a timer instead.
   if (anyPreload) setTimeout(startPreloads, 100).unref();
 
-  const inWorker = isWorkerThread();
-  const onFlushError = (error: unknown) =>
-    warn(`could not write measurements: ${(error as Error).message}`, WarningCode.FlushFailed);
-  let flush: () => void;
-  if (remote !== undefined && !inWorker) flush = remote.installRemoteFlush(settings, recorder);
-  else if (remote !== undefined) {
-    flush = installFlush(
-      recorder,
-      true,
-      (report) => remote.sendReportsSync(settings, [report]),
-      onFlushError,
-    );
-  } else {
-    const writeReport = (report: ProcessReport, atExit: boolean) => {
-      writeSpoolSync(settings.storePath, report);
-      if (atExit) maybeMergeInBackground(settings.storePath, report);
-    };
-    flush = installFlush(recorder, inWorker, writeReport, onFlushError);
-  }
+  const flush = installFlushFor(settings, recorder, inWorker, remote);
   (globalThis as Record<symbol, Runtime | undefined>)[RUNTIME] = {
     settings,
     recorder,
@@ -286,6 +268,26 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
     flush,
   };
   await booting;
+}
+
+/** Where this thread's measurements go: the fleet server, or the spool beside the store. */
+function installFlushFor(
+  settings: Settings,
+  recorder: Recorder,
+  inWorker: boolean,
+  remote: Remote | undefined,
+) {
+  const onError = (error: unknown) =>
+    warn(`could not write measurements: ${(error as Error).message}`, WarningCode.FlushFailed);
+  if (remote !== undefined && !inWorker) return remote.installRemoteFlush(settings, recorder);
+  if (remote !== undefined) {
+    return installFlush(recorder, true, (report) => remote.sendReportsSync(settings, [report]), onError);
+  }
+  const writeReport = (report: ProcessReport, atExit: boolean) => {
+    writeSpoolSync(settings.storePath, report);
+    if (atExit) maybeMergeInBackground(settings.storePath, report);
+  };
+  return installFlush(recorder, inWorker, writeReport, onError);
 }
 
 // Worker threads run the preload again (execArgv is inherited). They share the process's pid, and their
