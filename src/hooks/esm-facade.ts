@@ -57,7 +57,10 @@ const runtime = `globalThis[Symbol.for(${JSON.stringify(ESM_RUNTIME_KEY)})]`;
 export function getFacadeBlocker(shape: Shape): string | undefined {
   if (shape.unsafe !== undefined) return shape.unsafe;
   const names = Object.keys(shape.props);
-  const primitive = names.filter((n) => !isDeferrableKind(shape.props[n]));
+  // `__esModule: true` is the interop marker compiled CommonJS carries: a constant, exported as such.
+  const primitive = names.filter(
+    (n) => !isDeferrableKind(shape.props[n]) && !(n === '__esModule' && shape.esModule),
+  );
   // An export binding is a value at link time: a number or string cannot be produced later.
   if (primitive.length > 0) return `exports a primitive value (${primitive.slice(0, 3).join(', ')})`;
   return undefined;

@@ -58,19 +58,34 @@ export function getStamp(file: string): string {
   return `${s.size}:${Math.trunc(s.mtimeMs)}`;
 }
 
-type Lexer = { parse(source: string): readonly [unknown, readonly { n: string }[]] };
+type Lexer = { parse(source: string): readonly [readonly { d: number }[], readonly { n: string }[]] };
 let lexer: Lexer | undefined;
 
-/** Whether an ES module has a default export of its own (`export *` never re-exports one). */
-export function hasDefaultExport(file: string): boolean {
+function lex(file: string): ReturnType<Lexer['parse']> {
   // The asm.js build needs no async init, so it runs in a synchronous hook; loaded only when first needed.
   if (lexer === undefined) {
     // By absolute path: a bare require would pass through our own CommonJS hook and count as the app's load.
     const require = Module.createRequire(import.meta.url);
     lexer = require(require.resolve('es-module-lexer/minimal/js')) as Lexer;
   }
-  const [, exports] = lexer.parse(readFileSync(file, 'utf8'));
-  return exports.some((e) => e.n === 'default');
+  return lexer.parse(readFileSync(file, 'utf8'));
+}
+
+/** Whether an ES module has a default export of its own (`export *` never re-exports one). */
+export function hasDefaultExport(file: string): boolean {
+  return lex(file)[1].some((e) => e.n === 'default');
+}
+
+/**
+ * The format of a `.js` file in a package without "type", which Node leaves open at resolve time and
+ * decides by syntax at load (https://nodejs.org/api/packages.html#syntax-detection): most CommonJS
+ * packages on npm. Module syntax is an export, a static import or import.meta (d −1 or −2).
+ */
+export function detectFormat(file: string): 'module' | 'commonjs' {
+  if (file.endsWith('.mjs')) return 'module';
+  if (file.endsWith('.cjs')) return 'commonjs';
+  const [imports, exports] = lex(file);
+  return exports.length > 0 || imports.some((i) => i.d === -1 || i.d === -2) ? 'module' : 'commonjs';
 }
 
 /** Why a deferred package cannot get a facade on this run, or its shape when it can. */
@@ -91,8 +106,11 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
     parentURL: string | undefined,
     ahead: boolean,
   ): string | undefined {
-    const { url, format } = resolved;
-    if (!url.startsWith('file:') || (format !== 'module' && format !== 'commonjs')) return undefined;
+    const { url } = resolved;
+    if (!url.startsWith('file:')) return undefined;
+    const resolvedFormat = resolved.format;
+    if (resolvedFormat !== 'module' && resolvedFormat !== 'commonjs' && resolvedFormat != null)
+      return undefined;
     const existing = toFacadeUrl(url, 'defer');
     if (!ahead && sources.has(existing)) return existing;
     const observed = toFacadeUrl(url, 'observe');
@@ -108,6 +126,7 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
     // Observing an import costs three generated modules and a lex (~1 ms a package on Node 24): an
     // on_demand import is left to Node, unmeasured. What the user loses: ESM on_demand load times.
     if (strategy === 'on_demand') return undefined;
+    const format = resolvedFormat ?? detectFormat(file);
     const key = `${ESM_KEY_PREFIX}${getShapeKey(file)}`;
     const stamp = getStamp(file);
     const info: FacadeInfo = { name, url, file, key, stamp, format, strategy };

@@ -68,7 +68,8 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
       stamp: info.stamp,
       kind: 'object',
       props,
-      esModule: false,
+      // The interop marker of compiled CommonJS, a constant: a facade exports it without loading.
+      esModule: values.get('__esModule') === true,
       thenable: 'then' in ns,
       format: info.format,
     };
@@ -94,7 +95,7 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
     }
   }
 
-  function createDeferred(info: FacadeInfo & { shape: Shape }): Record<string, object> {
+  function createDeferred(info: FacadeInfo & { shape: Shape }): Record<string, unknown> {
     const { name, strategy, file, format, shape } = info;
     let loaded = false;
     let value: unknown;
@@ -140,11 +141,15 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
       used = true;
       deps.recorder.recordUse(name, strategy, currentJob() === importJob);
     };
-    const bindings: Record<string, object> = {};
+    const bindings: Record<string, unknown> = {};
     // Default first: a CommonJS package's named exports are properties of its default (module.exports).
     const keys = Object.keys(shape.props).sort((a, b) => Number(b === 'default') - Number(a === 'default'));
     for (const key of keys) {
       const kind = shape.props[key];
+      if (key === '__esModule' && kind === 'primitive' && shape.esModule) {
+        bindings[key] = true;
+        continue;
+      }
       const fromDefault =
         format === 'commonjs' && key !== 'default' && isDeferrableKind(shape.default_props?.[key]);
       if (fromDefault && bindings.default !== undefined) {
@@ -157,7 +162,12 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
         source: { get: () => read(key), isLoaded: () => loaded },
         ...(key === 'default' &&
           shape.default_props && {
-            shape: { props: shape.default_props, esModule: false, thenable: 'then' in shape.default_props },
+            // module.exports carries the same __esModule marker as the namespace's named export.
+            shape: {
+              props: shape.default_props,
+              esModule: format === 'commonjs' && shape.esModule,
+              thenable: 'then' in shape.default_props,
+            },
           }),
         onFirstUse,
       });
@@ -195,7 +205,7 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
       }
     },
     /** The stand-ins of a defer facade; null (the facade then loads the real module) on our own failure. */
-    defer(info: FacadeInfo & { shape: Shape }): Record<string, object> | null {
+    defer(info: FacadeInfo & { shape: Shape }): Record<string, unknown> | null {
       try {
         deps.recorder.noteImport(info.name, info.strategy);
         deps.recorder.observe(info.name, info.strategy);

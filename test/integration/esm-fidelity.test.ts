@@ -56,6 +56,7 @@ const FACADES = [
   'esm-unused',
   'esm-flaky',
   'cjs-lib',
+  'cjs-babel',
   'execa',
   'remark',
 ];
