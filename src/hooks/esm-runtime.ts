@@ -124,7 +124,7 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
       } catch (error) {
         // An ES module that threw stays errored: every later use throws the same error, as import does.
         failure = { error };
-        deps.recorder.recordLoad(name, strategy, nowMicros() - start, false, 0);
+        deps.recorder.recordLoad(name, strategy, nowMicros() - start, false, null);
         throw error;
       } finally {
         loading = false;

@@ -132,7 +132,10 @@ export function createAggregator(store: StoreData) {
       if (report.startup_s !== null) addToMoments(stats.startup_time, report.startup_s);
       if (loads.length > 0) {
         addToMoments(stats.load_time, loads.reduce((s, [us]) => s + us, 0) / loads.length / 1e6);
-        addToMoments(stats.memory_usage, loads.reduce((s, [, , m]) => s + m, 0) / loads.length);
+        const measured = loads.filter(([, , m]) => m >= 0);
+        if (measured.length > 0) {
+          addToMoments(stats.memory_usage, measured.reduce((s, [, , m]) => s + m, 0) / measured.length);
+        }
       }
     }
   }
@@ -143,7 +146,7 @@ export function createAggregator(store: StoreData) {
       for (const [name, usage] of Object.entries(report.packages)) {
         const bucket = bucketFor(name, usage.strategy, hour);
         for (const [micros, ok, memory] of usage.loads)
-          addLoad(bucket, micros / 1e6, ok === 1, ok === 1 ? memory : null);
+          addLoad(bucket, micros / 1e6, ok === 1, ok === 1 && memory >= 0 ? memory : null);
         if (usage.imported) bucket.processes += 1;
         if (usage.observed) bucket.observed_processes += 1;
         if (usage.used) {

@@ -1,7 +1,7 @@
 import type { Shape } from '../config/store-schema.js';
 import type { LoadingStrategy } from '../config/strategies.js';
 
-/** One load of a package: [microseconds, 1 = success | 0 = failure, memory delta in bytes]. */
+/** One load of a package: [microseconds, 1 = success | 0 = failure, memory delta in bytes, or -1 when not measured]. */
 export type LoadSample = [number, 0 | 1, number];
 
 /**

@@ -8,6 +8,9 @@ export type Recorder = ReturnType<typeof createRecorder>;
 /** Milliseconds since this process started (kept as `nowMs` for the hooks' use-time records). */
 export const nowMs = sinceStartMs;
 
+/** A load's memory that was not measured, in a LoadSample. */
+export const NOT_MEASURED = -1;
+
 type PackageState = {
   strategy: LoadingStrategy;
   loads: LoadSample[];
@@ -62,9 +65,17 @@ export function createRecorder() {
     noteImport(name: string, strategy: LoadingStrategy): void {
       stateOf(name, strategy);
     },
-    recordLoad(name: string, strategy: LoadingStrategy, micros: number, ok: boolean, memory: number): void {
+    /** `memory` null: not measured (a nested load, or a failure). */
+    recordLoad(
+      name: string,
+      strategy: LoadingStrategy,
+      micros: number,
+      ok: boolean,
+      memory: number | null,
+    ): void {
       dirty = true;
-      stateOf(name, strategy).loads.push([Math.max(1, Math.round(micros)), ok ? 1 : 0, Math.max(0, memory)]);
+      const bytes = memory === null ? NOT_MEASURED : Math.max(0, memory);
+      stateOf(name, strategy).loads.push([Math.max(1, Math.round(micros)), ok ? 1 : 0, bytes]);
     },
     /** A stand-in was handed out: use of this package becomes observable. */
     observe(name: string, strategy: LoadingStrategy): void {

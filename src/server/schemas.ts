@@ -338,17 +338,20 @@ const shape = {
     props: { type: 'object', maxProperties: 10_000, additionalProperties: kind },
     esModule: { type: 'boolean' },
     thenable: { type: 'boolean' },
+    unsafe: { type: 'string', maxLength: 200 },
+    format: { type: 'string', enum: ['module', 'commonjs'] },
+    default_props: { type: 'object', maxProperties: 10_000, additionalProperties: kind },
   },
 } as const;
 const loadSample = {
   type: 'array',
-  description: '[microseconds, 1 success | 0 failure, memory delta in bytes]',
+  description: '[microseconds, 1 success | 0 failure, memory delta in bytes or -1 when not measured]',
   minItems: 3,
   maxItems: 3,
   items: [
     { type: 'integer', minimum: 1, maximum: MAX_LOAD_TIME_S * 1e6 },
     { type: 'integer', enum: [0, 1] },
-    { type: 'number', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+    { type: 'number', minimum: -1, maximum: Number.MAX_SAFE_INTEGER },
   ],
   additionalItems: false,
 } as const;

@@ -31,6 +31,23 @@ describe('a fleet: preloaded processes configured by and reporting to a loadstra
     expect(alpha.by_strategy).toMatchObject([{ strategy: 'eager' }]);
   });
 
+  it('accepts what an ES module learning run sends (shapes with a format, unmeasured nested memory)', async () => {
+    const local = createTempStore();
+    const env = {
+      LOADSTRAT_SERVER: server.url,
+      LOADSTRAT_API_TOKEN: 'your-token',
+      LOADSTRAT_CONFIG: local.store,
+      LOADSTRAT_DEFAULT_STRATEGY: 'lazy',
+    };
+    const result = await runNode('app.mjs', [], { cwd: fixture('esm-fidelity'), env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const report = await readReport(server.store);
+    expect(report.packages.find((p: any) => p.package_name === 'cjs-babel')).toMatchObject({
+      total_attempts: 1,
+    });
+  });
+
   it('an unreachable server costs a short wait and one warning; the app runs on the local store', async () => {
     const local = createTempStore();
     await runCli(['set', 'beta', 'eager'], local.store);
