@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type FidelityOutput, parseFidelityOutput } from '../helpers/fidelity-output.js';
 import {
   createTempStore,
   findNode,
@@ -20,24 +21,7 @@ const SECTIONS = [...readFileSync(join(CWD, APP), 'utf8').matchAll(/section\('([
   (m) => m[1]!,
 );
 
-type Output = { sections: Map<string, string[]>; traces: Map<string, string> };
-
-function parseOutput(stdout: string): Output {
-  const sections = new Map<string, string[]>([['(top)', []]]);
-  const traces = new Map<string, string>();
-  let current = sections.get('(top)')!;
-  for (const line of stdout.split('\n')) {
-    if (line === '') continue;
-    if (line.startsWith('# ')) {
-      current = [];
-      sections.set(line.slice(2), current);
-    } else if (line.startsWith('~ ')) {
-      const at = line.indexOf(': ');
-      traces.set(line.slice(2, at), line.slice(at + 2));
-    } else current.push(line);
-  }
-  return { sections, traces };
-}
+const parseOutput = parseFidelityOutput;
 
 function expectClean(result: RunResult): void {
   const unexpected = result.stderr
@@ -82,7 +66,12 @@ describe.each(NODES)('ES module fidelity on node $major ($label)', ({ major, nod
   let learning: RunResult;
   let deferred: RunResult;
   let deferredBroken: RunResult;
-  let out: { plain: Output; deferred: Output; plainBroken: Output; deferredBroken: Output };
+  let out: {
+    plain: FidelityOutput;
+    deferred: FidelityOutput;
+    plainBroken: FidelityOutput;
+    deferredBroken: FidelityOutput;
+  };
 
   beforeAll(async () => {
     if (skip) return;

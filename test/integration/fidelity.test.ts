@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { type FidelityOutput, parseFidelityOutput } from '../helpers/fidelity-output.js';
 import { createTempStore, fixture, type RunResult, readReport, runCli, runNode } from '../helpers/run.js';
 
 // The same CommonJS app, run by plain node and with every package `lazy`: the first lazy run learns export
@@ -45,25 +46,7 @@ const EVALUATED_BEFORE_USE: Record<string, boolean> = {
   'getters/extra': false,
 };
 
-type Output = { sections: Map<string, string[]>; traces: Map<string, string> };
-
-/** Lines starting with `~ ` are traces (where plain and lazy may differ); every other line is compared. */
-function parseOutput(stdout: string): Output {
-  const sections = new Map<string, string[]>([['(top)', []]]);
-  const traces = new Map<string, string>();
-  let current = sections.get('(top)')!;
-  for (const line of stdout.split('\n')) {
-    if (line === '') continue;
-    if (line.startsWith('# ')) {
-      current = [];
-      sections.set(line.slice(2), current);
-    } else if (line.startsWith('~ ')) {
-      const at = line.indexOf(': ');
-      traces.set(line.slice(2, at), line.slice(at + 2));
-    } else current.push(line);
-  }
-  return { sections, traces };
-}
+const parseOutput = parseFidelityOutput;
 
 /** stderr without NODE_DEBUG=loadstrat lines: must be empty (no warnings, no errors). */
 function unexpectedStderr(stderr: string): string[] {
@@ -91,7 +74,12 @@ describe('CommonJS fidelity: every package lazy behaves as plain node', () => {
   let learning: RunResult;
   let deferred: RunResult;
   let deferredBroken: RunResult;
-  let out: { plain: Output; plainBroken: Output; deferred: Output; deferredBroken: Output };
+  let out: {
+    plain: FidelityOutput;
+    plainBroken: FidelityOutput;
+    deferred: FidelityOutput;
+    deferredBroken: FidelityOutput;
+  };
 
   beforeAll(async () => {
     store = createTempStore().store;
