@@ -101,9 +101,8 @@ export const statusData = {
   },
 } as const;
 
-const configurationFields = {
-  package_name: { type: 'string' },
-  strategy,
+/** What a configuration says besides its package and strategy: shared by the list and the detail. */
+const configurationMeta = {
   configuration_type: configurationType,
   priority: { type: 'integer' },
   enabled: { type: 'boolean' },
@@ -112,6 +111,8 @@ const configurationFields = {
   performance_threshold: { type: ['number', 'null'] },
   fallback_strategy: nullableStrategy,
 } as const;
+
+const configurationFields = { package_name: { type: 'string' }, strategy, ...configurationMeta } as const;
 
 export const configurationListData = {
   type: 'object',
@@ -153,19 +154,14 @@ export const packageData = {
     'fallback_strategy',
   ],
   properties: {
+    // The seed's detail: a configuration whose `strategy` is split into current and configured.
     package_name: { type: 'string' },
+    ...configurationMeta,
     current_strategy: { ...strategy, description: 'what processes most recently reported using' },
     configured_strategy: {
       ...strategy,
       description: 'what the store says (the global default when unconfigured)',
     },
-    configuration_type: configurationType,
-    priority: { type: 'integer' },
-    enabled: { type: 'boolean' },
-    created_at: seedTime,
-    updated_at: seedTime,
-    performance_threshold: { type: ['number', 'null'] },
-    fallback_strategy: nullableStrategy,
   },
 } as const;
 
