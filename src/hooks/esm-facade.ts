@@ -2,6 +2,7 @@
 // thread (Node 20, module.register) as well as in-thread (module.registerHooks).
 import type { ExportKind, Shape } from '../config/store-schema.js';
 import type { LoadingStrategy } from '../config/strategies.js';
+import { ALL, BARE, type ImportUsage } from './import-usage.js';
 import { isDeferrableKind } from './shape.js';
 
 /** Query parameter that marks a URL as one loadstrat made; every other URL is left to the next hook. */
@@ -29,11 +30,9 @@ export type FacadeInfo = {
   strategy: LoadingStrategy;
   /** A deferred strategy that fell back to a native load: why. */
   reason?: string;
-  /** The learned shape a `defer` facade is built from. */
-  shape?: Shape;
 };
 
-export function toFacadeUrl(realUrl: string, role: FacadeRole): string {
+export function toFacadeUrl(realUrl: string, role: FacadeRole | `defer-${number}`): string {
   return `${realUrl}${realUrl.includes('?') ? '&' : '?'}${FACADE_PARAM}=${role}`;
 }
 
@@ -42,9 +41,10 @@ export function getFacadeRole(url: string): FacadeRole | undefined {
   const at = url.lastIndexOf(`${FACADE_PARAM}=`);
   if (at < 1 || (url[at - 1] !== '?' && url[at - 1] !== '&')) return undefined;
   const role = url.slice(at + FACADE_PARAM.length + 1);
-  return role === 'observe' || role === 'defer' || role === 'start' || role === 'end' || role === 'empty'
-    ? role
-    : undefined;
+  if (role === 'observe' || role === 'defer' || role === 'start' || role === 'end' || role === 'empty')
+    return role;
+  // `defer-<n>`: a facade with only the names some importers take.
+  return /^defer-\d+$/.test(role) ? 'defer' : undefined;
 }
 
 export function getRealUrl(facadeUrl: string): string {
@@ -53,17 +53,36 @@ export function getRealUrl(facadeUrl: string): string {
 
 const runtime = `globalThis[Symbol.for(${JSON.stringify(ESM_RUNTIME_KEY)})]`;
 
-/** Why no facade can stand in for this namespace faithfully, or undefined when one can. */
+/** Why no facade can stand in for this namespace faithfully, whoever imports it; undefined when one can. */
 export function getFacadeBlocker(shape: Shape): string | undefined {
-  if (shape.unsafe !== undefined) return shape.unsafe;
-  const names = Object.keys(shape.props);
-  // `__esModule: true` is the interop marker compiled CommonJS carries: a constant, exported as such.
-  const primitive = names.filter(
-    (n) => !isDeferrableKind(shape.props[n]) && !(n === '__esModule' && shape.esModule),
-  );
-  // An export binding is a value at link time: a number or string cannot be produced later.
-  if (primitive.length > 0) return `exports a primitive value (${primitive.slice(0, 3).join(', ')})`;
-  return undefined;
+  return shape.unsafe;
+}
+
+/** Whether a facade exports this name: every export but primitives (`__esModule: true` is a constant). */
+function isFacadeExport(shape: Shape, name: string): boolean {
+  return isDeferrableKind(shape.props[name]) || (name === '__esModule' && shape.esModule);
+}
+
+/** The export names a facade provides, in the namespace's order. */
+export function getFacadeExports(shape: Shape): string[] {
+  return Object.keys(shape.props).filter((name) => isFacadeExport(shape, name));
+}
+
+const list = (names: readonly string[]) => `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}`;
+
+/**
+ * Why this importer cannot be given the facade, or undefined when it can. An export binding is a value at
+ * link time: a number or string cannot be produced later, so an importer that takes one (by name, or with
+ * a namespace that may read any) gets the real module. An import without bindings wants the evaluation.
+ */
+export function getImporterBlocker(shape: Shape, usage: ImportUsage): string | undefined {
+  if (usage === BARE) return 'imported for its side effects (an import without bindings)';
+  const taken = usage === ALL ? Object.keys(shape.props) : [...usage];
+  const unknown = taken.filter((name) => !Object.hasOwn(shape.props, name));
+  if (unknown.length > 0) return `imports ${list(unknown)}, not among its learned exports`;
+  const primitive = taken.filter((name) => !isFacadeExport(shape, name));
+  if (primitive.length === 0) return undefined;
+  return `${usage === ALL ? 'a namespace import reads' : 'imports'} a primitive export (${list(primitive)})`;
 }
 
 /**
@@ -89,21 +108,22 @@ export function createEndSource(info: FacadeInfo): string {
 }
 
 /**
- * One binding per export, each a stand-in from the preloader's runtime. Without the runtime (a thread
- * where the preloader did not start) the real module is required at once: correct values, no deferral.
+ * One binding per export this facade's importers take, each a stand-in from the preloader's runtime, which
+ * makes each stand-in once per package however many facades (one per distinct set of names) ask for it.
+ * Without the runtime (a thread where the preloader did not start) the real module is required at once:
+ * correct values, no deferral.
  */
-export function createDeferSource(info: FacadeInfo & { shape: Shape }): string {
-  const names = Object.keys(info.shape.props);
+export function createDeferSource(info: FacadeInfo, names: readonly string[]): string {
   const file = JSON.stringify(info.file);
-  const fallback =
+  const real =
     info.format === 'commonjs'
-      ? `((m) => Object.assign({}, m, { default: m, 'module.exports': m }))`
-      : '((m) => m)';
+      ? `(k) => (k === 'default' || k === 'module.exports' ? m : m[k])`
+      : '(k) => m[k]';
   const lines = [
-    `const s = ${runtime}?.defer(${JSON.stringify(info)}) ?? ${fallback}(process.getBuiltinModule('node:module').createRequire(${file})(${file}));`,
+    `const get = ${runtime}?.defer(${JSON.stringify(info)}) ?? ((m) => ${real})(process.getBuiltinModule('node:module').createRequire(${file})(${file}));`,
   ];
   names.forEach((name, i) => {
-    lines.push(`const e${i} = s[${JSON.stringify(name)}];`, `export { e${i} as ${JSON.stringify(name)} };`);
+    lines.push(`const e${i} = get(${JSON.stringify(name)});`, `export { e${i} as ${JSON.stringify(name)} };`);
   });
   return lines.join('\n');
 }

@@ -18,10 +18,13 @@ import {
   type FacadeInfo,
   type FacadeRole,
   getFacadeBlocker,
+  getFacadeExports,
   getFacadeRole,
+  getImporterBlocker,
   getRealUrl,
   toFacadeUrl,
 } from './esm-facade.js';
+import { ALL, getImportUsages, type ImportUsage, type LexedImport } from './import-usage.js';
 
 const { readFileSync, statSync } = fs;
 const { fileURLToPath } = process.getBuiltinModule('node:url');
@@ -58,17 +61,33 @@ export function getStamp(file: string): string {
   return `${s.size}:${Math.trunc(s.mtimeMs)}`;
 }
 
-type Lexer = { parse(source: string): readonly [readonly { d: number }[], readonly { n: string }[]] };
+type Lexer = { parse(source: string): readonly [readonly LexedImport[], readonly { n: string }[]] };
 let lexer: Lexer | undefined;
 
-function lex(file: string): ReturnType<Lexer['parse']> {
-  // The asm.js build needs no async init, so it runs in a synchronous hook; loaded only when first needed.
+function lexSource(source: string): ReturnType<Lexer['parse']> {
+  // The WebAssembly build compiles itself synchronously on its first parse (2 ms, where the asm.js build's
+  // first parse took 15–28 ms), so it runs in a synchronous hook; loaded only when first needed.
   if (lexer === undefined) {
     // By absolute path: a bare require would pass through our own CommonJS hook and count as the app's load.
     const require = Module.createRequire(import.meta.url);
-    lexer = require(require.resolve('es-module-lexer/minimal/js')) as Lexer;
+    lexer = require(require.resolve('es-module-lexer/minimal')) as Lexer;
   }
-  return lexer.parse(readFileSync(file, 'utf8'));
+  return lexer.parse(source);
+}
+
+function lex(file: string): ReturnType<Lexer['parse']> {
+  return lexSource(readFileSync(file, 'utf8'));
+}
+
+/** What one importing module takes from each specifier; empty when its source cannot be read or lexed. */
+function readImportUsages(parentURL: string | undefined): Map<string, ImportUsage> {
+  if (parentURL?.startsWith('file:') !== true) return new Map();
+  try {
+    const source = readFileSync(fileURLToPath(parentURL), 'utf8');
+    return getImportUsages(source, lexSource(source)[0]);
+  } catch {
+    return new Map();
+  }
 }
 
 /** Whether an ES module has a default export of its own (`export *` never re-exports one). */
@@ -99,8 +118,34 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
   // Generated sources by URL; a URL is planned once per thread and its modules are cached by Node anyway.
   const sources = new Map<string, string>();
 
-  /** The facade URL for an import of `name` that Node resolved to `resolved`, or undefined to leave it. */
+  /** Per importing module: what it takes from each specifier (lexed once, when it first imports a package). */
+  const usages = new Map<string, Map<string, ImportUsage>>();
+  function usageOf(parentURL: string | undefined, specifier: string): ImportUsage {
+    const key = parentURL ?? '';
+    let byParent = usages.get(key);
+    if (byParent === undefined) {
+      byParent = readImportUsages(parentURL);
+      usages.set(key, byParent);
+    }
+    return byParent.get(specifier) ?? ALL;
+  }
+
+  /** Defer facades by real URL and the names they export: importers taking the same names share one. */
+  const facades = new Map<string, string>();
+  function facadeFor(realUrl: string, names: readonly string[], describe: () => FacadeInfo): string {
+    const id = `${realUrl}\0${names.join('\0')}`;
+    let url = facades.get(id);
+    if (url === undefined) {
+      url = toFacadeUrl(realUrl, `defer-${facades.size}`);
+      facades.set(id, url);
+      sources.set(url, createDeferSource(describe(), names));
+    }
+    return url;
+  }
+
+  /** The facade URL for an import of `specifier` (package `name`) that Node resolved as `resolved`, or undefined to leave it. */
   function plan(
+    specifier: string,
     name: string,
     resolved: ResolveResult,
     parentURL: string | undefined,
@@ -111,9 +156,8 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
     const resolvedFormat = resolved.format;
     if (resolvedFormat !== 'module' && resolvedFormat !== 'commonjs' && resolvedFormat != null)
       return undefined;
-    const existing = toFacadeUrl(url, 'defer');
-    if (!ahead && sources.has(existing)) return existing;
     const observed = toFacadeUrl(url, 'observe');
+    // Loaded natively for some importer already: it is evaluated anyway, every later importer shares it.
     if (sources.has(observed)) return observed;
 
     const file = fileURLToPath(url);
@@ -126,20 +170,36 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
     // Observing an import costs three generated modules and a lex (~1 ms a package on Node 24): an
     // on_demand import is left to Node, unmeasured. What the user loses: ESM on_demand load times.
     if (strategy === 'on_demand') return undefined;
-    const format = resolvedFormat ?? detectFormat(file);
     const key = `${ESM_KEY_PREFIX}${getShapeKey(file)}`;
     const stamp = getStamp(file);
-    const info: FacadeInfo = { name, url, file, key, stamp, format, strategy };
+    let reason: string | undefined;
+    let format: 'module' | 'commonjs' | undefined = resolvedFormat ?? undefined;
     // Loading ahead of use (eager, preload) evaluates the real module: a defer facade would not.
     if (isDeferred(strategy) && !ahead) {
       const deferral = planEsmDeferral(policy.shapeOf(name, key), stamp);
-      if (typeof deferral !== 'string') {
-        sources.set(existing, createDeferSource({ ...info, shape: deferral }));
-        return existing;
+      if (typeof deferral === 'string') reason = deferral;
+      else {
+        // The learned shape knows the format: no need to lex a large CommonJS file to tell.
+        format ??= deferral.format;
+        const usage = usageOf(parentURL, specifier);
+        reason = getImporterBlocker(deferral, usage);
+        if (reason === undefined) {
+          const names = usage === ALL ? getFacadeExports(deferral) : [...usage].sort();
+          return facadeFor(url, names, () => ({
+            name,
+            url,
+            file,
+            key,
+            stamp,
+            format: format ?? detectFormat(file),
+            strategy,
+          }));
+        }
       }
-      info.reason = deferral;
     }
-    const hasDefault = format === 'commonjs' || hasDefaultExport(file);
+    const info: FacadeInfo = { name, url, file, key, stamp, format: format ?? detectFormat(file), strategy };
+    if (reason !== undefined) info.reason = reason;
+    const hasDefault = info.format === 'commonjs' || hasDefaultExport(file);
     sources.set(toFacadeUrl(url, 'start'), createStartSource(info));
     sources.set(toFacadeUrl(url, 'end'), createEndSource(info));
     sources.set(observed, createObserveSource(url, hasDefault));
@@ -167,7 +227,7 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
     const name = getPackageName(specifier);
     if (name === undefined) return resolved;
     try {
-      const facade = plan(name, resolved, context.parentURL, ahead);
+      const facade = plan(specifier, name, resolved, context.parentURL, ahead);
       return facade === undefined
         ? resolved
         : { ...resolved, url: facade, format: 'module', shortCircuit: true };

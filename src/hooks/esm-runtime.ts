@@ -28,6 +28,7 @@ type Pending = {
   strategy: LoadingStrategy;
   load(asUse: boolean): unknown;
   isLoaded(): boolean;
+  get(key: string): unknown;
 };
 
 const TLA = 'top-level await in its module graph';
@@ -95,8 +96,8 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
     }
   }
 
-  function createDeferred(info: FacadeInfo & { shape: Shape }): Record<string, unknown> {
-    const { name, strategy, file, format, shape } = info;
+  function createDeferred(info: FacadeInfo, shape: Shape): (key: string) => unknown {
+    const { name, strategy, file, format } = info;
     let loaded = false;
     let value: unknown;
     let failure: { error: unknown } | undefined;
@@ -141,23 +142,16 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
       used = true;
       deps.recorder.recordUse(name, strategy, currentJob() === importJob);
     };
-    const bindings: Record<string, unknown> = {};
-    // Default first: a CommonJS package's named exports are properties of its default (module.exports).
-    const keys = Object.keys(shape.props).sort((a, b) => Number(b === 'default') - Number(a === 'default'));
-    for (const key of keys) {
+    const bindings = new Map<string, unknown>();
+    const createBinding = (key: string): unknown => {
       const kind = shape.props[key];
-      if (key === '__esModule' && kind === 'primitive' && shape.esModule) {
-        bindings[key] = true;
-        continue;
+      if (key === '__esModule' && kind === 'primitive' && shape.esModule) return true;
+      if (format === 'commonjs' && key !== 'default' && isDeferrableKind(shape.default_props?.[key])) {
+        // A CommonJS package's named exports are properties of its default (module.exports): the default
+        // stand-in hands out a deferred stand-in for the property, one identity for both reads.
+        return (get('default') as Record<string, unknown>)[key];
       }
-      const fromDefault =
-        format === 'commonjs' && key !== 'default' && isDeferrableKind(shape.default_props?.[key]);
-      if (fromDefault && bindings.default !== undefined) {
-        // The default stand-in hands out a deferred stand-in for the property: one identity for both reads.
-        bindings[key] = (bindings.default as Record<string, object>)[key] as object;
-        continue;
-      }
-      bindings[key] = createStandIn({
+      return createStandIn({
         kind: kind as 'object',
         source: { get: () => read(key), isLoaded: () => loaded },
         ...(key === 'default' &&
@@ -171,9 +165,14 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
           }),
         onFirstUse,
       });
-    }
-    deferred.set(info.url, { name, strategy, load, isLoaded: () => loaded });
-    return bindings;
+    };
+    // Made when a facade first asks: a package with 300 exports whose importer takes one makes one.
+    const get = (key: string): unknown => {
+      if (!bindings.has(key)) bindings.set(key, createBinding(key));
+      return bindings.get(key);
+    };
+    deferred.set(info.url, { name, strategy, load, isLoaded: () => loaded, get });
+    return get;
   }
 
   const runtime = {
@@ -204,15 +203,23 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
         deps.fail(info.name, error);
       }
     },
-    /** The stand-ins of a defer facade; null (the facade then loads the real module) on our own failure. */
-    defer(info: FacadeInfo & { shape: Shape }): Record<string, unknown> | null {
+    /**
+     * The stand-ins of a package's defer facades, by export name; one set per package however many facades
+     * ask. Null (the facade then loads the real module) when the shape the hooks used is not known here, or
+     * on our own failure.
+     */
+    defer(info: FacadeInfo): ((key: string) => unknown) | null {
       try {
+        const existing = deferred.get(info.url);
+        if (existing !== undefined) return existing.get;
+        const shape = deps.getShape(info.name, info.key);
+        if (shape?.stamp !== info.stamp) return null;
         deps.recorder.noteImport(info.name, info.strategy);
         deps.recorder.observe(info.name, info.strategy);
         deps.debug(
           `${info.name}: ${info.strategy} → facade for ${info.key.slice(info.key.indexOf('/') + 1)}`,
         );
-        return createDeferred(info);
+        return createDeferred(info, shape);
       } catch (error) {
         deps.fail(info.name, error);
         return null;
