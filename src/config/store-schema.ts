@@ -96,6 +96,8 @@ export type Shape = {
   props: Record<string, ExportKind>;
   esModule: boolean;
   thenable: boolean;
+  /** module.exports was a plain object with nothing in it: what a module required for its effects leaves. */
+  empty?: boolean;
   /** Why no stand-in can be faithful for this module whatever its exports (e.g. a require cycle). */
   unsafe?: string;
   /**

@@ -63,5 +63,12 @@ export function learnShape(value: unknown, stamp: string): Shape {
       thenable = true;
     }
   }
-  return { stamp, kind, props, esModule, thenable };
+  const shape: Shape = { stamp, kind, props, esModule, thenable };
+  if (kind === 'object' && isEmptyPlainObject(value as object)) shape.empty = true;
+  return shape;
+}
+
+function isEmptyPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value);
+  return (proto === Object.prototype || proto === null) && Reflect.ownKeys(value).length === 0;
 }

@@ -334,6 +334,7 @@ const shape = {
     props: { type: 'object', maxProperties: 10_000, additionalProperties: kind },
     esModule: { type: 'boolean' },
     thenable: { type: 'boolean' },
+    empty: { type: 'boolean' },
     unsafe: { type: 'string', maxLength: 200 },
     format: { type: 'string', enum: ['module', 'commonjs'] },
     default_props: { type: 'object', maxProperties: 10_000, additionalProperties: kind },

@@ -42,6 +42,8 @@ const EVALUATED_BEFORE_USE: Record<string, boolean> = {
   // Loaded natively: no stand-in can be `typeof 'number'` or `null`.
   answer: true,
   nothing: true,
+  // Exports nothing: it is required for its effects, so it loads where it is required.
+  polyfill: true,
   // Required lazily by the package itself, from a getter: neither run evaluates it early.
   'getters/extra': false,
 };
@@ -130,6 +132,9 @@ describe('CommonJS fidelity: every package lazy behaves as plain node', () => {
       expect(deferred.stderr).toContain(`${name}: lazy (default) → stand-in for ${file}`);
     expect(deferred.stderr).toContain('answer: lazy → loaded natively: exports a primitive value');
     expect(deferred.stderr).toContain('nothing: lazy → loaded natively: exports a null value');
+    expect(deferred.stderr).toContain(
+      'polyfill: lazy → loaded natively: exports nothing: required for its side effects',
+    );
   });
 
   it.each(SECTIONS)('deferred run: "%s" prints what plain node prints', (section) => {
@@ -140,7 +145,7 @@ describe('CommonJS fidelity: every package lazy behaves as plain node', () => {
     const nativeAtRequire = (out.deferred.traces.get('evaluated after requires') ?? '')
       .split(',')
       .filter((name) => !name.startsWith('cyc-'));
-    expect(nativeAtRequire).toEqual(['answer', 'nothing']);
+    expect(nativeAtRequire).toEqual(['answer', 'nothing', 'polyfill']);
     const actual: Record<string, boolean> = {};
     for (const name of Object.keys(EVALUATED_BEFORE_USE)) {
       actual[name] = out.deferred.traces.get(`${name} evaluated before first use`) === 'true';
