@@ -186,8 +186,7 @@ export function installCjsHooks(deps: CjsHookDeps) {
     if (!isDeferrableKind(shape.kind))
       return `exports a ${shape.kind === 'null' ? 'null' : 'primitive'} value`;
     // `require('dotenv/config')`, a polyfill: nothing to use, so a stand-in would never load it.
-    if (shape.empty === true)
-      return 'exports nothing: required for its side effects';
+    if (shape.empty === true) return 'exports nothing: required for its side effects';
     return shape;
   }
 
