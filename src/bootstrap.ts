@@ -1,6 +1,7 @@
 import { assignArm } from './analysis/ab-assign.js';
 import { fs, os, path, util } from './builtins.js';
-import { type BootView, readAllShapes, readBootView } from './config/boot-view.js';
+import { type BootView, readBootView } from './config/boot-view.js';
+import { getShapeBookData, openShapeBook } from './config/shape-book.js';
 import { formatEnvProblem, readSettings, type Settings } from './config/env.js';
 import { type Decision, type DecisionContext, decideStrategy } from './config/precedence.js';
 import { writeSpoolSync } from './config/spool.js';
@@ -75,13 +76,6 @@ function assignArms(view: BootView | null, settings: Settings, recorder: Recorde
 
 type Remote = typeof import('./metrics/remote.js');
 
-function deferredByEnv(settings: Settings, view: BootView): boolean {
-  if (settings.defaultStrategy !== undefined && isDeferred(settings.defaultStrategy)) return true;
-  for (const [name, strategy] of settings.overrides)
-    if (isDeferred(strategy) && view.shapes[name] === undefined) return true;
-  return false;
-}
-
 /**
  * Read env and store, install the hooks, load eager packages, queue preloads, flush on exit. The --import
  * entry awaits it: eager ES modules and a fleet server's configuration arrive before the app runs.
@@ -110,10 +104,6 @@ export async function bootstrap(): Promise<void> {
     );
     return;
   }
-  // The view holds the shapes of what the store defers; the env may defer others.
-  if (view !== null && !view.shapes_complete && deferredByEnv(settings, view)) {
-    view = { ...view, shapes: readAllShapes(settings.storePath), shapes_complete: true };
-  }
   await start(settings, view, remote);
 }
 
@@ -121,6 +111,7 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
   // Before any eager load: a package that starts a worker at load must already see the mark.
   const inWorker = isWorkerThread();
   const recorder = createRecorder();
+  const shapes = openShapeBook(getShapeBookData(view, settings.storePath));
   const context: DecisionContext = {
     overrides: settings.overrides,
     envDefault: settings.defaultStrategy,
@@ -173,8 +164,8 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
   const hooks = installCjsHooks({
     decide,
     recorder,
-    getShape: (name, file) => view?.shapes[name]?.[file],
-    hasShape: (name, file) => view?.learned?.[name]?.includes(file) === true,
+    getShape: shapes.get,
+    hasShape: (name, file) => shapes.keysOf(name).includes(file),
     debug: (message) => debug('%s', message),
     fail,
     onMainEvaluated: () => {
@@ -204,13 +195,13 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
   const esm = installEsm({
     decide,
     recorder,
-    getShape: (name, key) => view?.shapes[name]?.[key],
+    getShape: shapes.get,
     debug: (message) => debug('%s', message),
     fail,
     entry,
     strategies: new Map(ordered.map((p) => [p.name, p.decision.strategy])),
     defaultStrategy,
-    shapes: view?.shapes ?? {},
+    shapes,
     get declared() {
       return readDeclaredDependencies(entry);
     },

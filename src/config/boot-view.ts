@@ -1,9 +1,11 @@
-import { fs } from '../builtins.js';
+import { fs, path } from '../builtins.js';
 import { getStorePaths, parseStore, writeFileAtomicSync } from './store-file.js';
 import type { AbTest, PackageConfiguration, Shape, StoreData } from './store-schema.js';
-import { isDeferred, type LoadingStrategy } from './strategies.js';
+import type { LoadingStrategy } from './strategies.js';
 
-const { readFileSync, statSync } = fs;
+const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } = fs;
+const { join } = path;
+const { createHash } = process.getBuiltinModule('node:crypto');
 
 /** How far back "recent" reaches for `performance_threshold`. */
 export const RECENT_WINDOW_MS = 7 * 24 * 3_600_000;
@@ -33,12 +35,16 @@ export type BootView = {
   /** Mean load time in seconds over the recent window, per package and strategy. */
   recent_load_time: Record<string, Partial<Record<LoadingStrategy, number>>>;
   /**
-   * Learned shapes of the packages the store defers (configured lazy/preload, under a test, or all of them
-   * when the default defers): a learned store holds hundreds, and parsing them all cost ~10 ms a boot.
+   * Shapes carried in the view itself: a view built from the store (the kept one was stale) or sent by a
+   * fleet server. A kept view carries none: see shape_files.
    */
   shapes: Record<string, Record<string, Shape>>;
-  /** False when other packages have shapes too, in `shapes.json` beside the view (see readAllShapes). */
-  shapes_complete: boolean;
+  /**
+   * Every learned package's shapes file in `<store>.d/shapes/`, by the hash of its content: a boot reads a
+   * package's file when it first meets the package deferred (a learned store holds hundreds of shapes, and
+   * parsing them all cost ~10 ms a boot).
+   */
+  shape_files: Record<string, string>;
   /** Every package's learned keys, so a run that does not defer a package does not learn it again. */
   learned: Record<string, string[]>;
 };
@@ -52,34 +58,20 @@ export function getStoreStamp(storePath: string): string | null {
   }
 }
 
-/** Whether the store alone (no env) may defer `name`: only those packages' shapes go in the view. */
-function isDeferredByStore(store: StoreData, name: string): boolean {
-  const config = store.configurations.find((c) => c.package_name === name);
-  if (config?.enabled) {
-    return (
-      isDeferred(config.strategy) ||
-      (config.fallback_strategy !== null && isDeferred(config.fallback_strategy))
-    );
-  }
-  const test = store.ab_tests.find((t) => t.status === 'active' && t.package_name === name);
-  if (test !== undefined && (isDeferred(test.strategy_a) || isDeferred(test.strategy_b))) return true;
-  return isDeferred(store.global_default_strategy);
-}
-
-function collectShapes(store: StoreData, only?: (name: string) => boolean): BootView['shapes'] {
+function collectShapes(store: StoreData): BootView['shapes'] {
   const shapes: BootView['shapes'] = {};
   for (const [name, facts] of Object.entries(store.packages)) {
-    if (Object.keys(facts.shapes ?? {}).length > 0 && (only === undefined || only(name)))
-      shapes[name] = facts.shapes;
+    if (Object.keys(facts.shapes ?? {}).length > 0) shapes[name] = facts.shapes;
   }
   return shapes;
 }
 
+/** The view of a store; with `shapeFiles`, shapes stay in their files, else they are carried inline. */
 export function createBootView(
   store: StoreData,
   stamp: string,
   now = Date.now(),
-  allShapes = false,
+  shapeFiles?: Record<string, string>,
 ): BootView {
   const recent: Record<string, Partial<Record<LoadingStrategy, { n: number; sum: number }>>> = {};
   for (const b of store.performance) {
@@ -93,8 +85,6 @@ export function createBootView(
   for (const [name, perStrategy] of Object.entries(recent)) {
     recentLoadTime[name] = Object.fromEntries(Object.entries(perStrategy).map(([s, m]) => [s, m.sum / m.n]));
   }
-  const shapes = collectShapes(store, allShapes ? undefined : (name) => isDeferredByStore(store, name));
-  const complete = allShapes || Object.keys(shapes).length === Object.keys(collectShapes(store)).length;
   return {
     stamp,
     global_default_strategy: store.global_default_strategy,
@@ -118,8 +108,8 @@ export function createBootView(
         seed: t.seed,
       })),
     recent_load_time: recentLoadTime,
-    shapes,
-    shapes_complete: complete,
+    shapes: shapeFiles === undefined ? collectShapes(store) : {},
+    shape_files: shapeFiles ?? {},
     learned: Object.fromEntries(
       Object.entries(store.packages)
         .filter(([, facts]) => Object.keys(facts.shapes ?? {}).length > 0)
@@ -128,29 +118,65 @@ export function createBootView(
   };
 }
 
+/** A package's shapes file: its name made safe for a file name, and the hash of the content. */
+export function getShapeFileName(name: string, hash: string): string {
+  return `${encodeURIComponent(name)}.${hash}.json`;
+}
+
+/**
+ * Each package's shapes in a file named by its content's hash: unchanged packages are not rewritten, a
+ * boot validates nothing (a name is its content), and files no view names any more are removed after
+ * the new view is in place.
+ */
+function writeShapeFiles(dir: string, store: StoreData): Record<string, string> {
+  mkdirSync(dir, { recursive: true });
+  const files: Record<string, string> = {};
+  for (const [name, facts] of Object.entries(store.packages)) {
+    if (Object.keys(facts.shapes ?? {}).length === 0) continue;
+    const json = JSON.stringify(facts.shapes);
+    const hash = createHash('sha256').update(json).digest('hex').slice(0, 16);
+    const file = join(dir, getShapeFileName(name, hash));
+    if (!existsSync(file)) writeFileAtomicSync(file, json);
+    files[name] = hash;
+  }
+  return files;
+}
+
+function removeUnnamedShapeFiles(dir: string, files: Record<string, string>): void {
+  const named = new Set(Object.entries(files).map(([name, hash]) => getShapeFileName(name, hash)));
+  for (const file of readdirSync(dir)) {
+    if (!named.has(file)) rmSync(join(dir, file), { force: true });
+  }
+}
+
 /** Called by every writer of the store, under its lock, right after the store was written. */
 export function writeBootView(storePath: string, store: StoreData): void {
   const stamp = getStoreStamp(storePath);
   if (stamp === null) return;
   const paths = getStorePaths(storePath);
-  writeFileAtomicSync(paths.bootView, JSON.stringify(createBootView(store, stamp)));
-  writeFileAtomicSync(paths.shapes, JSON.stringify({ stamp, shapes: collectShapes(store) }));
+  const files = writeShapeFiles(paths.shapes, store);
+  writeFileAtomicSync(paths.bootView, JSON.stringify(createBootView(store, stamp, Date.now(), files)));
+  removeUnnamedShapeFiles(paths.shapes, files);
 }
 
-/** Every learned shape, for a process whose env defers packages the store does not. */
-export function readAllShapes(storePath: string): BootView['shapes'] {
-  const stamp = getStoreStamp(storePath);
-  if (stamp === null) return {};
+/** One package's shapes file; undefined when it is gone (a writer replaced it since the view was read). */
+export function readShapeFile(dir: string, name: string, hash: string): Record<string, Shape> | undefined {
   try {
-    const file = JSON.parse(readFileSync(getStorePaths(storePath).shapes, 'utf8')) as {
-      stamp: string;
-      shapes: BootView['shapes'];
-    };
-    if (file.stamp === stamp) return file.shapes;
+    return JSON.parse(readFileSync(join(dir, getShapeFileName(name, hash)), 'utf8')) as Record<string, Shape>;
   } catch {
-    // Not written yet, or broken: the store is the truth.
+    return undefined;
   }
-  return collectShapes(parseStore(readFileSync(storePath, 'utf8'), storePath));
+}
+
+/** Every shape inline, for a reader that cannot open the files beside the store (a fleet process). */
+export function inlineShapes(view: BootView, storePath: string): BootView {
+  const dir = getStorePaths(storePath).shapes;
+  const shapes = { ...view.shapes };
+  for (const [name, hash] of Object.entries(view.shape_files)) {
+    const read = readShapeFile(dir, name, hash);
+    if (read !== undefined) shapes[name] = read;
+  }
+  return { ...view, shapes, shape_files: {} };
 }
 
 /** The boot's read: the view when it is current, else the store itself; null when there is no store. */
@@ -164,5 +190,5 @@ export function readBootView(storePath: string): BootView | null {
     // No view yet, or a broken one: the store is the truth.
   }
   // The store is parsed anyway: every shape it has comes along.
-  return createBootView(parseStore(readFileSync(storePath, 'utf8'), storePath), stamp, Date.now(), true);
+  return createBootView(parseStore(readFileSync(storePath, 'utf8'), storePath), stamp);
 }

@@ -6,7 +6,7 @@ import { isStrategy } from './strategies.js';
 const { readFileSync, renameSync, writeFileSync, mkdirSync } = fs;
 const { dirname, basename, join } = path;
 
-/** Where the files beside the store live: `<store>.d/spool/*.json` and `<store>.d/boot.json`. */
+/** Where the files beside the store live: `<store>.d/spool/*.json`, `<store>.d/boot.json`, `<store>.d/shapes/`. */
 export function getStorePaths(storePath: string) {
   const dir = `${storePath}.d`;
   return {
@@ -14,7 +14,7 @@ export function getStorePaths(storePath: string) {
     dir,
     spool: join(dir, 'spool'),
     bootView: join(dir, 'boot.json'),
-    shapes: join(dir, 'shapes.json'),
+    shapes: join(dir, 'shapes'),
     token: join(dir, 'api-token'),
   };
 }

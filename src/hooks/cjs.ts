@@ -113,12 +113,11 @@ export function installCjsHooks(deps: CjsHookDeps) {
       const memory = heapBefore === null ? null : process.memoryUsage().heapUsed - heapBefore;
       deps.recorder.recordLoad(name, strategy, micros, true, memory);
       const key = getShapeKey(filename);
-      const known = deps.getShape(name, key);
       const unsafe = inCycle.has(name) ? 'part of a require cycle' : undefined;
       // A known shape is re-checked (a stat) only where it is about to matter: a deferring run finds a
       // changed package itself, loads it natively and relearns it here.
-      if (!isDeferred(strategy) && unsafe === undefined && (known ?? deps.hasShape(name, key)))
-        return exports;
+      if (!isDeferred(strategy) && unsafe === undefined && deps.hasShape(name, key)) return exports;
+      const known = deps.getShape(name, key);
       const stamp = getStamp(filename);
       if (known?.stamp !== stamp || known.unsafe !== unsafe) {
         deps.recorder.recordShape(name, key, { ...learnShape(exports, stamp), ...(unsafe && { unsafe }) });

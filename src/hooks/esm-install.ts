@@ -3,9 +3,9 @@
 // The CommonJS path (Module._load, src/hooks/cjs.ts) stays as it is on every version: it is measured,
 // tested and cheaper than a resolve hook on every require; the ESM hooks pass `require` conditions through.
 import { fs, Module, path } from '../builtins.js';
-import type { Shape } from '../config/store-schema.js';
+import type { ShapeBook } from '../config/shape-book.js';
 import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
-import { EAGER_PREFIX, getFacadeBlocker } from './esm-facade.js';
+import { EAGER_PREFIX } from './esm-facade.js';
 import {
   createEsmHooks,
   ESM_KEY_PREFIX,
@@ -38,7 +38,7 @@ export type EsmInstallDeps = EsmRuntimeDeps & {
   /** Every package the preloader knows a strategy for, and the strategy of any other. */
   strategies: Map<string, LoadingStrategy>;
   defaultStrategy: LoadingStrategy;
-  shapes: Record<string, Record<string, Shape>>;
+  shapes: ShapeBook;
   /** Packages the app declares (for a default deferred strategy). */
   declared: readonly string[];
 };
@@ -51,16 +51,6 @@ export type EsmInstall = {
   /** import() a package as the entry would resolve it; false when no ESM hooks are installed. */
   importNow(name: string): Promise<boolean>;
 };
-
-function esmShapesOf(shapes: Record<string, Record<string, Shape>>): EsmLoaderData['shapes'] {
-  const out: EsmLoaderData['shapes'] = {};
-  for (const [name, byKey] of Object.entries(shapes)) {
-    for (const [key, shape] of Object.entries(byKey)) {
-      if (key.startsWith(ESM_KEY_PREFIX)) (out[name] ??= {})[key] = shape;
-    }
-  }
-  return out;
-}
 
 /** Whether the entry is an ES module: .mjs, or .js under a package.json with "type": "module". */
 function isEsmEntry(entry: string): boolean {
@@ -89,18 +79,19 @@ export function needsOffThreadHooks(
   const deferredNames = [...deps.strategies].filter(([, s]) => isDeferred(s)).map(([name]) => name);
   if (isDeferred(deps.defaultStrategy))
     deferredNames.push(...deps.declared.filter((n) => !deps.strategies.has(n)));
-  const esm = esmShapesOf(deps.shapes);
+  // From the index of learned keys alone: reading every shape to rule out an unsafe one is not worth it.
+  const learned = deps.shapes.data.learned;
+  const esmNames = Object.keys(learned).filter((name) =>
+    learned[name]?.some((key) => key.startsWith(ESM_KEY_PREFIX)),
+  );
   const deferredKeys = new Set(deferredNames);
-  for (const [name, byKey] of Object.entries(esm)) {
-    const deferredHere =
-      deferredKeys.has(name) || (!deps.strategies.has(name) && isDeferred(deps.defaultStrategy));
-    if (deferredHere && Object.values(byKey).some((shape) => getFacadeBlocker(shape) === undefined))
-      return true;
+  for (const name of esmNames) {
+    if (deferredKeys.has(name) || (!deps.strategies.has(name) && isDeferred(deps.defaultStrategy))) return true;
   }
   if (!isEsmEntry(deps.entry)) return false;
   // Learning: a deferred package never seen, or a deferred default and no ES module shape known at all.
-  if (isDeferred(deps.defaultStrategy) && Object.keys(esm).length === 0) return true;
-  return deferredNames.some((name) => deps.shapes[name] === undefined);
+  if (isDeferred(deps.defaultStrategy) && esmNames.length === 0) return true;
+  return deferredNames.some((name) => deps.shapes.keysOf(name).length === 0);
 }
 
 export function installEsm(deps: EsmInstallDeps): EsmInstall {
@@ -120,7 +111,7 @@ export function installEsm(deps: EsmInstallDeps): EsmInstall {
       {
         entryUrl,
         strategyOf: (name) => deps.decide(name).strategy,
-        shapeOf: (name, key) => deps.shapes[name]?.[key],
+        shapeOf: deps.shapes.get,
       },
       deps.fail,
     );
@@ -132,7 +123,7 @@ export function installEsm(deps: EsmInstallDeps): EsmInstall {
       entryUrl,
       defaultStrategy: deps.defaultStrategy,
       strategies: Object.fromEntries(deps.strategies),
-      shapes: esmShapesOf(deps.shapes),
+      shapes: deps.shapes.data,
     };
     // The bundle (dist/preload.js) and tsc's output (dist/hooks/) both ship dist/hooks/esm-loader.js.
     const here = import.meta.url;
@@ -149,7 +140,7 @@ export function installEsm(deps: EsmInstallDeps): EsmInstall {
     mode,
     runtime,
     prefersImport(name) {
-      const keys = Object.keys(deps.shapes[name] ?? {});
+      const keys = deps.shapes.keysOf(name);
       if (keys.some((key) => key.startsWith(ESM_KEY_PREFIX))) return true;
       // Never seen: an ES module app most likely imports it (and require() cannot take top-level await).
       return mode !== 'none' && keys.length === 0 && isEsmEntry(deps.entry);

@@ -1,6 +1,6 @@
 // The hooks module Node 20 runs in its hooks thread (module.register). It knows only what the preloader
 // passed in `data`: https://nodejs.org/api/module.html#initialize
-import type { Shape } from '../config/store-schema.js';
+import { openShapeBook, type ShapeBookData } from '../config/shape-book.js';
 import type { LoadingStrategy } from '../config/strategies.js';
 import { WarningCode } from '../errors.js';
 import { createEsmHooks, type LoadResult, type ResolveContext, type ResolveResult } from './esm-hooks.js';
@@ -9,19 +9,20 @@ export type EsmLoaderData = {
   entryUrl: string;
   defaultStrategy: LoadingStrategy;
   strategies: Record<string, LoadingStrategy>;
-  /** ES module shapes only (`import:` keys). */
-  shapes: Record<string, Record<string, Shape>>;
+  /** The preloader's learned shapes, opened again here: each package's file is read when first needed. */
+  shapes: ShapeBookData;
 };
 
 let hooks: ReturnType<typeof createEsmHooks> | undefined;
 const warned = new Set<string>();
 
 export function initialize(data: EsmLoaderData): void {
+  const shapes = openShapeBook(data.shapes);
   hooks = createEsmHooks(
     {
       entryUrl: data.entryUrl,
       strategyOf: (name) => data.strategies[name] ?? data.defaultStrategy,
-      shapeOf: (name, key) => data.shapes[name]?.[key],
+      shapeOf: shapes.get,
     },
     (name, error) => {
       if (warned.has(name ?? '')) return;

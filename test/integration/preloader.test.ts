@@ -71,14 +71,13 @@ describe('the preloader for require()', () => {
     const { store } = createTempStore();
     const env = { LOADSTRAT_CONFIG: store, LOADSTRAT_STRATEGIES: 'heavy=lazy,cls=lazy' };
     expect((await runNode('unused.cjs', [], { cwd: basic, env })).stdout).toBe('hi u 1\n');
-    // The store defers nothing (the env does): the shapes live beside the boot view, read only when needed.
-    const shapes = `${store}.d/shapes.json`;
-    for (let i = 0; i < 100 && !existsSync(shapes); i++) await new Promise((r) => setTimeout(r, 100));
-    expect(JSON.parse(readFileSync(shapes, 'utf8')).shapes.heavy).toBeDefined();
-    expect(JSON.parse(readFileSync(`${store}.d/boot.json`, 'utf8'))).toMatchObject({
-      shapes: {},
-      shapes_complete: false,
-    });
+    // The shapes live beside the boot view, one file per package named by its content, read only when needed.
+    const bootView = `${store}.d/boot.json`;
+    for (let i = 0; i < 100 && !existsSync(bootView); i++) await new Promise((r) => setTimeout(r, 100));
+    const view = JSON.parse(readFileSync(bootView, 'utf8'));
+    expect(view).toMatchObject({ shapes: {}, learned: { heavy: ['heavy/index.js'] } });
+    const heavyFile = `${store}.d/shapes/heavy.${view.shape_files.heavy}.json`;
+    expect(Object.keys(JSON.parse(readFileSync(heavyFile, 'utf8')))).toEqual(view.learned.heavy);
     const deferred = await runNode('unused.cjs', [], { cwd: basic, env });
     expect(deferred).toMatchObject({ code: 0, stdout: 'hi u 0\n', stderr: '' });
   });

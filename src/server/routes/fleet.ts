@@ -1,4 +1,4 @@
-import { createBootView, readAllShapes, readBootView } from '../../config/boot-view.js';
+import { createBootView, inlineShapes, readBootView } from '../../config/boot-view.js';
 import { writeSpoolSync } from '../../config/spool.js';
 import { createEmptyStore } from '../../config/store-schema.js';
 import { ErrorCode, LoadstratError } from '../../errors.js';
@@ -62,11 +62,7 @@ export const fleetRoutes: RouteGroup = {
       async () => {
         const view = readBootView(ctx.storePath) ?? createBootView(createEmptyStore(), 'empty');
         // A fleet process cannot read the rest from a local file: send every shape.
-        return ok(
-          view.shapes_complete
-            ? view
-            : { ...view, shapes: readAllShapes(ctx.storePath), shapes_complete: true },
-        );
+        return ok(inlineShapes(view, ctx.storePath));
       },
     );
 
