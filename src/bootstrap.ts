@@ -1,11 +1,11 @@
 import { assignArm } from './analysis/ab-assign.js';
 import { fs, os, path, util } from './builtins.js';
 import { type BootView, readBootView } from './config/boot-view.js';
-import { getShapeBookData, openShapeBook } from './config/shape-book.js';
 import { formatEnvProblem, readSettings, type Settings } from './config/env.js';
 import { type Decision, type DecisionContext, decideStrategy } from './config/precedence.js';
+import { getShapeBookData, openShapeBook } from './config/shape-book.js';
 import { writeSpoolSync } from './config/spool.js';
-import { isDeferred, type LoadingStrategy } from './config/strategies.js';
+import type { LoadingStrategy } from './config/strategies.js';
 import { WarningCode } from './errors.js';
 import { installCjsHooks } from './hooks/cjs.js';
 import { installEsm } from './hooks/esm-install.js';

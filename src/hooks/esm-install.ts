@@ -86,7 +86,8 @@ export function needsOffThreadHooks(
   );
   const deferredKeys = new Set(deferredNames);
   for (const name of esmNames) {
-    if (deferredKeys.has(name) || (!deps.strategies.has(name) && isDeferred(deps.defaultStrategy))) return true;
+    if (deferredKeys.has(name) || (!deps.strategies.has(name) && isDeferred(deps.defaultStrategy)))
+      return true;
   }
   if (!isEsmEntry(deps.entry)) return false;
   // Learning: a deferred package never seen, or a deferred default and no ES module shape known at all.
