@@ -5,7 +5,6 @@ import type { LoadingStrategy } from './strategies.js';
 
 const { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } = fs;
 const { join } = path;
-const { createHash } = process.getBuiltinModule('node:crypto');
 
 /** How far back "recent" reaches for `performance_threshold`. */
 export const RECENT_WINDOW_MS = 7 * 24 * 3_600_000;
@@ -130,6 +129,8 @@ export function getShapeFileName(name: string, hash: string): string {
  */
 function writeShapeFiles(dir: string, store: StoreData): Record<string, string> {
   mkdirSync(dir, { recursive: true });
+  // Only writers hash: node:crypto costs a boot ~14 ms to load.
+  const { createHash } = process.getBuiltinModule('node:crypto');
   const files: Record<string, string> = {};
   for (const [name, facts] of Object.entries(store.packages)) {
     if (Object.keys(facts.shapes ?? {}).length === 0) continue;
