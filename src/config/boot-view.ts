@@ -1,4 +1,5 @@
 import { fs, path } from '../builtins.js';
+import { decodeShapes, encodeShapes } from './shape-codec.js';
 import { getStorePaths, parseStore, writeFileAtomicSync } from './store-file.js';
 import type { AbTest, PackageConfiguration, Shape, StoreData } from './store-schema.js';
 import type { LoadingStrategy } from './strategies.js';
@@ -134,7 +135,7 @@ function writeShapeFiles(dir: string, store: StoreData): Record<string, string> 
   const files: Record<string, string> = {};
   for (const [name, facts] of Object.entries(store.packages)) {
     if (Object.keys(facts.shapes ?? {}).length === 0) continue;
-    const json = JSON.stringify(facts.shapes);
+    const json = encodeShapes(facts.shapes);
     const hash = createHash('sha256').update(json).digest('hex').slice(0, 16);
     const file = join(dir, getShapeFileName(name, hash));
     if (!existsSync(file)) writeFileAtomicSync(file, json);
@@ -163,7 +164,7 @@ export function writeBootView(storePath: string, store: StoreData): void {
 /** One package's shapes file; undefined when it is gone (a writer replaced it since the view was read). */
 export function readShapeFile(dir: string, name: string, hash: string): Record<string, Shape> | undefined {
   try {
-    return JSON.parse(readFileSync(join(dir, getShapeFileName(name, hash)), 'utf8')) as Record<string, Shape>;
+    return decodeShapes(readFileSync(join(dir, getShapeFileName(name, hash)), 'utf8'));
   } catch {
     return undefined;
   }

@@ -2,7 +2,8 @@
 // (the real URL plus `?loadstrat-facade=<role>`), whose source it generates. Everything else goes to the
 // next hook unchanged, so loaders registered before or after us (tsx, import-in-the-middle) keep working.
 // The same factory serves module.registerHooks (in-thread) and module.register (Node 20, hooks thread).
-import { fs, Module } from '../builtins.js';
+import { parse as parseModule } from 'es-module-lexer/minimal';
+import { fs } from '../builtins.js';
 import { getPackageName } from '../config/package-name.js';
 import type { Shape } from '../config/store-schema.js';
 import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
@@ -61,21 +62,18 @@ export function getStamp(file: string): string {
   return `${s.size}:${Math.trunc(s.mtimeMs)}`;
 }
 
-type Lexer = { parse(source: string): readonly [readonly LexedImport[], readonly { n: string }[]] };
-let lexer: Lexer | undefined;
+type Lexed = readonly [readonly LexedImport[], readonly { n: string }[]];
 
-function lexSource(source: string): ReturnType<Lexer['parse']> {
-  // The WebAssembly build compiles itself synchronously on its first parse (2 ms, where the asm.js build's
-  // first parse took 15–28 ms), so it runs in a synchronous hook; loaded only when first needed.
-  if (lexer === undefined) {
-    // By absolute path: a bare require would pass through our own CommonJS hook and count as the app's load.
-    const require = Module.createRequire(import.meta.url);
-    lexer = require(require.resolve('es-module-lexer/minimal')) as Lexer;
-  }
-  return lexer.parse(source);
+/**
+ * The WebAssembly build compiles itself synchronously on its first parse (2 ms, where the asm.js build's
+ * first parse took 15–28 ms), so it runs in a synchronous hook. Bundled into the preloader: resolving and
+ * loading it from node_modules at run time cost another ~6 ms.
+ */
+function lexSource(source: string): Lexed {
+  return parseModule(source) as unknown as Lexed;
 }
 
-function lex(file: string): ReturnType<Lexer['parse']> {
+function lex(file: string): Lexed {
   return lexSource(readFileSync(file, 'utf8'));
 }
 

@@ -10,7 +10,7 @@ import { nowMicros } from '../metrics/clock.js';
 import type { Recorder } from '../metrics/recorder.js';
 import { ESM_RUNTIME_KEY, type FacadeInfo } from './esm-facade.js';
 import { createJobClock } from './job-clock.js';
-import { getExportKind, isDeferrableKind, learnShape } from './shape.js';
+import { getExportKind, hasSameProps, isDeferrableKind, learnShape } from './shape.js';
 import { createStandIn } from './stand-in.js';
 
 const { createRequire } = Module;
@@ -90,7 +90,7 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
     if (
       known?.stamp !== shape.stamp ||
       known.unsafe !== shape.unsafe ||
-      JSON.stringify(known.props) !== JSON.stringify(shape.props)
+      !hasSameProps(known.props, shape.props)
     ) {
       deps.recorder.recordShape(info.name, info.key, shape);
     }

@@ -7,6 +7,12 @@ export function getExportKind(value: unknown): ExportKind {
   return 'primitive';
 }
 
+/** Whether two props maps name the same exports with the same kinds, in any order. */
+export function hasSameProps(a: Shape['props'], b: Shape['props']): boolean {
+  const keys = Object.keys(b);
+  return Object.keys(a).length === keys.length && keys.every((key) => a[key] === b[key]);
+}
+
 /** Kinds a stand-in can imitate: the ones whose typeof and traps a Proxy reproduces. */
 export function isDeferrableKind(
   kind: ExportKind | undefined,
