@@ -8,7 +8,7 @@ import { writeSpoolSync } from './config/spool.js';
 import type { LoadingStrategy } from './config/strategies.js';
 import { WarningCode } from './errors.js';
 import { installCjsHooks } from './hooks/cjs.js';
-import { installEsm } from './hooks/esm-install.js';
+import type { EsmInstall } from './hooks/esm-install.js';
 import { startIdleQueue } from './hooks/idle-queue.js';
 import { maybeMergeInBackground } from './metrics/background-merge.js';
 import { installFlush } from './metrics/flush.js';
@@ -75,6 +75,14 @@ function assignArms(view: BootView | null, settings: Settings, recorder: Recorde
 }
 
 type Remote = typeof import('./metrics/remote.js');
+
+/** What bootstrap sees of ES module support when it is not installed. */
+const NO_ESM: EsmInstall = {
+  mode: 'none',
+  runtime: { getPending: () => [], checkLiveBindings: () => {} },
+  prefersImport: () => false,
+  importNow: async () => false,
+};
 
 /**
  * Read env and store, install the hooks, load eager packages, queue preloads, flush on exit. The --import
@@ -192,20 +200,28 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
 
   // --- ES modules (issue 3): hooks for `import`, and eager/preload through import() where that is how
   // the app loads the package (the store has its ESM shape) or require() cannot resolve it.
-  const esm = installEsm({
-    decide,
-    recorder,
-    getShape: shapes.get,
-    debug: (message) => debug('%s', message),
-    fail,
-    entry,
-    strategies: new Map(ordered.map((p) => [p.name, p.decision.strategy])),
-    defaultStrategy,
-    shapes,
-    get declared() {
-      return readDeclaredDependencies(entry);
-    },
-  });
+  const strategies = new Map(ordered.map((p) => [p.name, p.decision.strategy]));
+  // With every package on_demand there is nothing to do for `import`: the ES module code (a third of the
+  // preloader, with the lexer) is not even loaded.
+  const esmManaged =
+    defaultStrategy !== 'on_demand' || [...strategies.values()].some((s) => s !== 'on_demand');
+  if (!esmManaged) debug('ES module hooks: none (node %s)', process.versions.node);
+  const esm: EsmInstall = !esmManaged
+    ? NO_ESM
+    : (await import('./hooks/esm-install.js')).installEsm({
+        decide,
+        recorder,
+        getShape: shapes.get,
+        debug: (message) => debug('%s', message),
+        fail,
+        entry,
+        strategies,
+        defaultStrategy,
+        shapes,
+        get declared() {
+          return readDeclaredDependencies(entry);
+        },
+      });
   process.on('exit', () => esm.runtime.checkLiveBindings());
   const importAhead = async (name: string): Promise<void> => {
     try {

@@ -45,7 +45,8 @@ export type EsmInstallDeps = EsmRuntimeDeps & {
 
 export type EsmInstall = {
   mode: 'in-thread' | 'off-thread' | 'none';
-  runtime: ReturnType<typeof createEsmRuntime>;
+  /** What the preloader asks of the runtime: its pending facades, and the exit check. */
+  runtime: Pick<ReturnType<typeof createEsmRuntime>, 'getPending' | 'checkLiveBindings'>;
   /** Whether eager/preload should load this package with import() rather than require(). */
   prefersImport(name: string): boolean;
   /** import() a package as the entry would resolve it; false when no ESM hooks are installed. */

@@ -33,6 +33,11 @@ type Pending = {
 
 const TLA = 'top-level await in its module graph';
 const LIVE = 'an export binding changed after evaluation (live binding)';
+const CYCLE = 'part of an import cycle through a module still evaluating (the app imported back)';
+const UNSAFE_BY_CODE: Record<string, string> = {
+  ERR_REQUIRE_ASYNC_MODULE: TLA,
+  ERR_REQUIRE_CYCLE_MODULE: CYCLE,
+};
 
 function requireFile(file: string): unknown {
   return createRequire(file)(file);
@@ -77,12 +82,15 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
     const value = values.get('default');
     if (isDeferrableKind(getExportKind(value))) shape.default_props = learnShape(value, info.stamp).props;
     if (info.format === 'module') {
-      // require() refuses a graph with top-level await even once it is evaluated: a synchronous load of the
+      // require() refuses a graph with top-level await even once it is evaluated, and a graph that imports
+      // a module still evaluating (the app's entry, imported back by a plugin): a synchronous load of the
       // real module, which a defer facade needs, would fail. https://nodejs.org/api/modules.html#loading-ecmascript-modules-using-require
       try {
         requireFile(info.file);
       } catch (error) {
-        if ((error as { code?: string })?.code === 'ERR_REQUIRE_ASYNC_MODULE') shape.unsafe = TLA;
+        const code = (error as { code?: string })?.code;
+        const unsafe = UNSAFE_BY_CODE[code ?? ''];
+        if (unsafe !== undefined) shape.unsafe = unsafe;
       }
     }
     learned.set(info.key, { info, ns, values, shape });
@@ -123,6 +131,10 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
           process.memoryUsage().heapUsed - heap,
         );
       } catch (error) {
+        // A graph require() cannot load (top-level await, or a cycle through a module still evaluating)
+        // that learning did not see: this use fails as it must, the next run imports the package natively.
+        const unsafe = UNSAFE_BY_CODE[(error as { code?: string })?.code ?? ''];
+        if (unsafe !== undefined) deps.recorder.recordShape(name, info.key, { ...shape, unsafe });
         // An ES module that threw stays errored: every later use throws the same error, as import does.
         failure = { error };
         deps.recorder.recordLoad(name, strategy, nowMicros() - start, false, null);

@@ -42,6 +42,28 @@ describe.each(NODES)('the preloader for import on node $major', ({ major, node }
     },
   );
 
+  it.skipIf(skip)(
+    'a package that imports the app back (a cycle through the entry) is imported natively, and the app runs as plain',
+    async () => {
+      const { store } = createTempStore();
+      const env = {
+        LOADSTRAT_CONFIG: store,
+        LOADSTRAT_STRATEGIES: 'esm-plugin=lazy',
+        NODE_DEBUG: 'loadstrat',
+      };
+      const plain = await runNode('plugin-host.mjs', [], { cwd, node, preload: false });
+      expect(plain.stdout).toBe('attached 1 2 first,second\n');
+      expect((await run('plugin-host.mjs', env)).stdout).toBe(plain.stdout);
+      expect((await runCli(['merge'], store)).code).toBe(0);
+      const deferred = await run('plugin-host.mjs', env);
+      expect(deferred.code, deferred.stderr).toBe(0);
+      expect(deferred.stdout).toBe(plain.stdout);
+      expect(deferred.stderr).toContain(
+        'esm-plugin: lazy → imported natively: part of an import cycle through a module still evaluating (the app imported back)',
+      );
+    },
+  );
+
   it.skipIf(skip || major < 22)(
     'measures the evaluation time of managed ES module imports; with nothing configured installs no hooks (registerHooks, node ≥ 22.15)',
     async () => {
