@@ -43,6 +43,26 @@ describe.each(NODES)('the preloader for import on node $major', ({ major, node }
   );
 
   it.skipIf(skip)(
+    'an on_demand import by the app itself is measured (evaluation time) wherever the hooks run',
+    async () => {
+      const { store } = createTempStore();
+      const env = { LOADSTRAT_CONFIG: store, LOADSTRAT_STRATEGIES: 'esm-alpha=lazy' };
+      for (let i = 0; i < 2; i++) {
+        expect(await run('measure.mjs', env)).toMatchObject({
+          code: 0,
+          stdout: 'hello esm-alpha\n',
+          stderr: '',
+        });
+        expect((await runCli(['merge'], store)).code).toBe(0);
+      }
+      const heavy = row(await readReport(store), 'esm-heavy');
+      expect(heavy.by_strategy).toMatchObject([{ strategy: 'on_demand', total_attempts: 2, processes: 2 }]);
+      // esm-heavy busy-waits 40 ms while it evaluates.
+      expect(heavy.p50_load_time).toBeGreaterThan(0.035);
+    },
+  );
+
+  it.skipIf(skip)(
     'a package that imports the app back (a cycle through the entry) is imported natively, and the app runs as plain',
     async () => {
       const { store } = createTempStore();
