@@ -177,14 +177,14 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
     const key = `${ESM_KEY_PREFIX}${getShapeKey(file)}`;
     const stamp = getStamp(file);
     let reason: string | undefined;
-    let format: 'module' | 'commonjs' | undefined = resolvedFormat ?? undefined;
+    const shape = policy.shapeOf(name, key);
+    // A shape learned from this very file knows its format: no need to lex a large CommonJS file to tell.
+    const format = resolvedFormat ?? (shape?.stamp === stamp ? shape.format : undefined);
     // Loading ahead of use (eager, preload) evaluates the real module: a defer facade would not.
     if (isDeferred(strategy) && !ahead) {
-      const deferral = planEsmDeferral(policy.shapeOf(name, key), stamp);
+      const deferral = planEsmDeferral(shape, stamp);
       if (typeof deferral === 'string') reason = deferral;
       else {
-        // The learned shape knows the format: no need to lex a large CommonJS file to tell.
-        format ??= deferral.format;
         const usage = usageOf(parentURL, specifier);
         reason = getImporterBlocker(deferral, usage);
         if (reason === undefined) {
@@ -203,7 +203,9 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
     }
     const info: FacadeInfo = { name, url, file, key, stamp, format: format ?? detectFormat(file), strategy };
     if (reason !== undefined) info.reason = reason;
-    const hasDefault = info.format === 'commonjs' || hasDefaultExport(file);
+    const hasDefault =
+      info.format === 'commonjs' ||
+      (shape?.stamp === stamp ? Object.hasOwn(shape.props, 'default') : hasDefaultExport(file));
     sources.set(toFacadeUrl(url, 'start'), createStartSource(info));
     sources.set(toFacadeUrl(url, 'end'), createEndSource(info));
     sources.set(observed, createObserveSource(url, hasDefault));
