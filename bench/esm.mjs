@@ -4,7 +4,7 @@
 // preloader with nothing to defer, and (Node 20) an empty module.register hook; then the per-module cost
 // on a generated 1000-module ES module graph. Medians of interleaved runs, in ms.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,18 +13,8 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const APP_DIR = join(ROOT, 'bench/fixtures/esm-heavy-app');
 const REGISTER = join(ROOT, 'register.mjs');
 const RUNS = Number(process.argv[2] ?? 7);
-/** The packages app.mjs imports but its `group` path never uses. */
-const UNUSED = [
-  'typescript',
-  '@babel/core',
-  'mongoose',
-  'sequelize',
-  '@aws-sdk/client-s3',
-  'googleapis',
-  'jsdom',
-  'rxjs',
-  'moment',
-];
+/** The packages app.mjs imports but its `group` path never uses (shared with the CommonJS twin). */
+const UNUSED = JSON.parse(readFileSync(join(ROOT, 'bench/fixtures/unused.json'), 'utf8'));
 const NODES = [
   ['20', process.versions.node.startsWith('20.') ? process.execPath : undefined],
   [

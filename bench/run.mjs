@@ -35,19 +35,9 @@ const HEAVY_APP = join(FIXTURES, 'heavy-app');
 const TRIVIAL_APP = join(FIXTURES, 'trivial');
 const LOOP_APP = join(FIXTURES, 'require-loop');
 
-// The packages app.cjs requires at the top; it uses USED only.
-const HEAVY = [
-  'typescript',
-  '@babel/core',
-  'mongoose',
-  'sequelize',
-  '@aws-sdk/client-s3',
-  'googleapis',
-  'jsdom',
-  'rxjs',
-  'moment',
-  'lodash',
-];
+// The packages app.cjs requires at the top; it uses USED only (the rest: fixtures/unused.json, shared with
+// the ES module twin and the resolved lower bound).
+const HEAVY = [...JSON.parse(readFileSync(join(FIXTURES, 'unused.json'), 'utf8')), 'lodash'];
 const USED = 'lodash';
 const UNUSED = HEAVY.filter((name) => name !== USED);
 
