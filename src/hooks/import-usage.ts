@@ -51,7 +51,8 @@ export function readClause(statement: string): ImportUsage | undefined {
       names.add(unquote(match[1]));
     }
   }
-  return names;
+  // `import {} from 'p'`, `export {} from 'p'`: no bindings, only the evaluation.
+  return names.size === 0 ? BARE : names;
 }
 
 function combine(a: ImportUsage | undefined, b: ImportUsage): ImportUsage {

@@ -48,9 +48,11 @@ describe('the exports one importer takes', () => {
           "import 'g';",
           "import { y } from 'h';",
           "const h = await import('h');",
+          "import {} from 'i';",
+          "export {} from 'j';",
         ].join('\n'),
       ),
-    ).toEqual({ a: ALL, b: ALL, c: ALL, d: ALL, e: ALL, f: BARE, g: BARE, h: ALL });
+    ).toEqual({ a: ALL, b: ALL, c: ALL, d: ALL, e: ALL, f: BARE, g: BARE, h: ALL, i: BARE, j: BARE });
   });
 
   it('combines every statement of one specifier', () => {
