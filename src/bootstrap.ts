@@ -5,6 +5,7 @@ import { formatEnvProblem, readSettings, type Settings } from './config/env.js';
 import { type Decision, type DecisionContext, decideStrategy } from './config/precedence.js';
 import { getShapeBookData, openShapeBook } from './config/shape-book.js';
 import { writeSpoolSync } from './config/spool.js';
+import { getStorePaths } from './config/store-file.js';
 import type { LoadingStrategy } from './config/strategies.js';
 import { WarningCode } from './errors.js';
 import { installCjsHooks } from './hooks/cjs.js';
@@ -218,6 +219,7 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
         strategies,
         defaultStrategy,
         shapes,
+        usageCacheDir: getStorePaths(settings.storePath).usages,
         get declared() {
           return readDeclaredDependencies(entry);
         },

@@ -6,7 +6,7 @@ import { isStrategy } from './strategies.js';
 const { readFileSync, renameSync, writeFileSync, mkdirSync } = fs;
 const { dirname, basename, join } = path;
 
-/** Where the files beside the store live: `<store>.d/spool/*.json`, `<store>.d/boot.json`, `<store>.d/shapes/`. */
+/** Where the files beside the store live: the spool, the boot view, learned shapes and importers' lexed imports. */
 export function getStorePaths(storePath: string) {
   const dir = `${storePath}.d`;
   return {
@@ -15,6 +15,7 @@ export function getStorePaths(storePath: string) {
     spool: join(dir, 'spool'),
     bootView: join(dir, 'boot.json'),
     shapes: join(dir, 'shapes'),
+    usages: join(dir, 'usages'),
     token: join(dir, 'api-token'),
   };
 }

@@ -26,6 +26,7 @@ import {
   toFacadeUrl,
 } from './esm-facade.js';
 import { ALL, getImportUsages, type ImportUsage, type LexedImport } from './import-usage.js';
+import { createUsageCache, type UsageCache } from './usage-cache.js';
 
 const { readFileSync, statSync } = fs;
 const { fileURLToPath } = process.getBuiltinModule('node:url');
@@ -36,6 +37,8 @@ export type EsmPolicy = {
   shapeOf(name: string, key: string): Shape | undefined;
   /** The app's entry, as a file URL: eager and preload imports resolve from there. */
   entryUrl: string;
+  /** Where importing modules' lexed imports are kept between runs (beside the store); none: lex every run. */
+  usageCacheDir?: string;
 };
 
 export type ResolveContext = {
@@ -82,12 +85,27 @@ function lex(file: string): Lexed {
   return lexSource(readFileSync(file, 'utf8'));
 }
 
-/** What one importing module takes from each specifier; empty when its source cannot be read or lexed. */
-function readImportUsages(parentURL: string | undefined): Map<string, ImportUsage> {
+/**
+ * What one importing module takes from each specifier: from the cache when this version of it was lexed
+ * before, else lexed (and cached); empty when its source cannot be read or lexed.
+ */
+function readImportUsages(parentURL: string | undefined, cache: UsageCache): Map<string, ImportUsage> {
   if (parentURL?.startsWith('file:') !== true) return new Map();
   try {
-    const source = readFileSync(fileURLToPath(parentURL), 'utf8');
-    return getImportUsages(source, lexSource(source)[0]);
+    const file = fileURLToPath(parentURL);
+    const stamp = getStamp(file);
+    const cached = cache.read(file, stamp);
+    if (cached !== undefined) return cached;
+    const source = readFileSync(file, 'utf8');
+    let usages: Map<string, ImportUsage>;
+    try {
+      usages = getImportUsages(source, lexSource(source)[0]);
+    } catch {
+      // Not JavaScript the lexer reads (a loader before us may compile it): every import takes everything.
+      usages = new Map();
+    }
+    cache.write(file, stamp, usages);
+    return usages;
   } catch {
     return new Map();
   }
@@ -123,11 +141,12 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
 
   /** Per importing module: what it takes from each specifier (lexed once, when it first imports a package). */
   const usages = new Map<string, Map<string, ImportUsage>>();
+  const usageCache = createUsageCache(policy.usageCacheDir);
   function usageOf(parentURL: string | undefined, specifier: string): ImportUsage {
     const key = parentURL ?? '';
     let byParent = usages.get(key);
     if (byParent === undefined) {
-      byParent = readImportUsages(parentURL);
+      byParent = readImportUsages(parentURL, usageCache);
       usages.set(key, byParent);
     }
     return byParent.get(specifier) ?? ALL;

@@ -39,6 +39,8 @@ export type EsmInstallDeps = EsmRuntimeDeps & {
   strategies: Map<string, LoadingStrategy>;
   defaultStrategy: LoadingStrategy;
   shapes: ShapeBook;
+  /** Where importing modules' lexed imports are kept between runs. */
+  usageCacheDir: string;
   /** Packages the app declares (for a default deferred strategy). */
   declared: readonly string[];
 };
@@ -114,6 +116,7 @@ export function installEsm(deps: EsmInstallDeps): EsmInstall {
         entryUrl,
         strategyOf: (name) => deps.decide(name).strategy,
         shapeOf: deps.shapes.get,
+        usageCacheDir: deps.usageCacheDir,
       },
       deps.fail,
     );
@@ -126,6 +129,7 @@ export function installEsm(deps: EsmInstallDeps): EsmInstall {
       defaultStrategy: deps.defaultStrategy,
       strategies: Object.fromEntries(deps.strategies),
       shapes: deps.shapes.data,
+      usageCacheDir: deps.usageCacheDir,
     };
     // Beside the bundle (dist/preload.js), the loader's own bundle (dist/esm-loader.js): the hooks thread
     // loading tsc's 20 modules one by one kept the app waiting ~40 ms longer. Beside tsc's output, tsc's.

@@ -11,6 +11,7 @@ export type EsmLoaderData = {
   strategies: Record<string, LoadingStrategy>;
   /** The preloader's learned shapes, opened again here: each package's file is read when first needed. */
   shapes: ShapeBookData;
+  usageCacheDir: string;
 };
 
 let hooks: ReturnType<typeof createEsmHooks> | undefined;
@@ -23,6 +24,7 @@ export function initialize(data: EsmLoaderData): void {
       entryUrl: data.entryUrl,
       strategyOf: (name) => data.strategies[name] ?? data.defaultStrategy,
       shapeOf: shapes.get,
+      usageCacheDir: data.usageCacheDir,
     },
     (name, error) => {
       if (warned.has(name ?? '')) return;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FidelityOutput, parseFidelityOutput } from '../helpers/fidelity-output.js';
@@ -128,6 +128,17 @@ describe.each(NODES)('ES module fidelity on node $major ($label)', ({ major, nod
     for (const [name, reason] of Object.entries(NATIVE))
       expect(deferred.stderr).toContain(`${name}: lazy → imported natively: ${reason}`);
     expect(deferred.stderr).toMatch(CYCLE_REASON);
+  });
+
+  it.skipIf(skip)('keeps what the app module imports from each package beside the store, lexed once', () => {
+    const dir = `${store}.d/usages`;
+    const kept = readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    const app = kept.find((k) => k.file === join(CWD, APP));
+    expect(app?.usages).toMatchObject({
+      'esm-prim': ['hello', 'VERSION'],
+      'esm-zoo': 'all',
+      'esm-side': 'bare',
+    });
   });
 
   it.skipIf(skip).each(SECTIONS)('deferred run: "%s" prints what plain node prints', (section) => {
