@@ -219,7 +219,8 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
         strategies,
         defaultStrategy,
         shapes,
-        usageCacheDir: getStorePaths(settings.storePath).usages,
+        // A fleet process writes no local file: it lexes its importers at every boot instead.
+        usageCacheDir: remote === undefined ? getStorePaths(settings.storePath).usages : undefined,
         get declared() {
           return readDeclaredDependencies(entry);
         },

@@ -40,7 +40,7 @@ export type EsmInstallDeps = EsmRuntimeDeps & {
   defaultStrategy: LoadingStrategy;
   shapes: ShapeBook;
   /** Where importing modules' lexed imports are kept between runs. */
-  usageCacheDir: string;
+  usageCacheDir: string | undefined;
   /** Packages the app declares (for a default deferred strategy). */
   declared: readonly string[];
 };

@@ -11,7 +11,7 @@ export type EsmLoaderData = {
   strategies: Record<string, LoadingStrategy>;
   /** The preloader's learned shapes, opened again here: each package's file is read when first needed. */
   shapes: ShapeBookData;
-  usageCacheDir: string;
+  usageCacheDir: string | undefined;
 };
 
 let hooks: ReturnType<typeof createEsmHooks> | undefined;

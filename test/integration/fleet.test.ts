@@ -46,6 +46,17 @@ describe('a fleet: preloaded processes configured by and reporting to a loadstra
     expect(report.packages.find((p: any) => p.package_name === 'cjs-babel')).toMatchObject({
       total_attempts: 1,
     });
+    // The next run defers with the server's shapes, lexing its importers without keeping them locally.
+    const deferred = await runNode('app.mjs', [], {
+      cwd: fixture('esm-fidelity'),
+      env: { ...env, NODE_DEBUG: 'loadstrat' },
+    });
+    expect(deferred.code).toBe(0);
+    // Lines starting with `~ ` say when a package was evaluated: the only ones allowed to differ.
+    const stable = (out: string) => out.split('\n').filter((line) => !line.startsWith('~ '));
+    expect(stable(deferred.stdout)).toEqual(stable(result.stdout));
+    expect(deferred.stderr).toContain('esm-zoo: lazy → facade for');
+    expect(existsSync(`${local.store}.d`)).toBe(false);
   });
 
   it('an unreachable server costs a short wait and one warning; the app runs on the local store', async () => {
