@@ -235,7 +235,9 @@ describe('the preloader for require()', () => {
     }
     const final = await readReport(store);
     expect(row(final, 'alpha')).toMatchObject({ total_attempts: 24, processes: 24 });
-  });
+    // Normally 4–15 s (a killed merger's lock goes stale after 10 s). Once, under a loaded full run, it took
+    // past 120 s: room enough here for a lock waiter's whole retry budget (~100 s) to end in its own error.
+  }, 240_000);
 
   it('worker threads run the preload again without breaking or counting the process twice', async () => {
     const { store } = createTempStore();
