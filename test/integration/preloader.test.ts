@@ -227,17 +227,18 @@ describe('the preloader for require()', () => {
       const merge = spawn(process.execPath, [CLI, 'merge'], {
         env: { ...process.env, LOADSTRAT_CONFIG: store },
       });
+      // Listened for at once: a merge that finishes before the kill has closed by then, and a listener
+      // added after its 'close' would wait forever (what once made this test time out).
+      const closed = new Promise((r) => merge.on('close', r));
       await new Promise((r) => setTimeout(r, 40 + round * 35));
       merge.kill('SIGKILL');
-      await new Promise((r) => merge.on('close', r));
+      await closed;
       const file = readStoreFile(store);
       if (file !== null) expect(file.version).toBe(1);
     }
     const final = await readReport(store);
     expect(row(final, 'alpha')).toMatchObject({ total_attempts: 24, processes: 24 });
-    // Normally 4–15 s (a killed merger's lock goes stale after 10 s). Once, under a loaded full run, it took
-    // past 120 s: room enough here for a lock waiter's whole retry budget (~100 s) to end in its own error.
-  }, 240_000);
+  });
 
   it('worker threads run the preload again without breaking or counting the process twice', async () => {
     const { store } = createTempStore();
