@@ -1,11 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type FidelityOutput, parseFidelityOutput } from '../helpers/fidelity-output.js';
 import {
   createTempStore,
   findNode,
   fixture,
+  REGISTER,
   type RunResult,
   readReport,
   runCli,
@@ -175,4 +177,37 @@ describe.each(NODES)('ES module fidelity on node $major ($label)', ({ major, nod
     expect(row('esm-tla').native_reasons).toHaveProperty(['top-level await in its module graph']);
     expect(row('esm-prim').native_reasons).toHaveProperty(['imports a primitive export (VERSION)']);
   });
+
+  it.skipIf(skip || major < 22)(
+    'defers the same with import-in-the-middle registered before or after it (registerHooks, node ≥ 22.15)',
+    async () => {
+      // Last in this suite: it adds processes to the store the tests above count.
+      const env = { LOADSTRAT_CONFIG: store, LOADSTRAT_DEFAULT_STRATEGY: 'lazy', NODE_DEBUG: 'loadstrat' };
+      const iitm = ['--import', './iitm-register.mjs'];
+      const alone = parseOutput(
+        (await runNode(APP, [], { cwd: CWD, node, preload: false, nodeArgs: iitm })).stdout,
+      ).sections;
+      for (const order of [
+        [...iitm, '--import', REGISTER],
+        ['--import', REGISTER, ...iitm],
+      ]) {
+        const result = await runNode(APP, [], { cwd: CWD, node, env, preload: false, nodeArgs: order });
+        expectClean(result);
+        const sections = parseOutput(result.stdout).sections;
+        // Every section prints what plain node prints, or what import-in-the-middle alone prints where it
+        // changes the app itself (its wrapper freezes live bindings, and breaks the import cycle through the
+        // entry): loadstrat adds no difference of its own.
+        for (const section of SECTIONS) {
+          const got = sections.get(section);
+          const allowed = [out.plain.sections.get(section), alone.get(section)];
+          expect({ section, got, allowed: allowed.some((want) => isDeepStrictEqual(want, got)) }).toEqual({
+            section,
+            got,
+            allowed: true,
+          });
+        }
+        for (const name of FACADES) expect(result.stderr).toContain(`${name}: lazy → facade for`);
+      }
+    },
+  );
 });
