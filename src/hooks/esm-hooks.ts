@@ -93,7 +93,10 @@ function readImportUsages(parentURL: string | undefined, cache: UsageCache): Map
   if (parentURL?.startsWith('file:') !== true) return new Map();
   try {
     const file = fileURLToPath(parentURL);
-    const stamp = getStamp(file);
+    // Finer than a package's stamp: the app's own modules are edited, and a stale list of names would
+    // give an importer a facade without a name it now takes (a link error).
+    const { size, mtimeMs, ctimeMs } = statSync(file);
+    const stamp = `${size}:${mtimeMs}:${ctimeMs}`;
     const cached = cache.read(file, stamp);
     if (cached !== undefined) return cached;
     const source = readFileSync(file, 'utf8');

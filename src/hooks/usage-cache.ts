@@ -1,6 +1,6 @@
 // What each importing module takes from each package, kept between runs beside the store: lexing a module
 // costs ~10 ms per MB (a bundled app is megabytes) plus ~2 ms to compile the lexer at all. One small file per
-// importing module and version of it (size:mtime), written by the first run that lexed it; a file for
+// importing module and version of it (size, mtime, ctime), written by the first run that lexed it; a file for
 // another version of the same module is removed then.
 
 import { fnv1a32 } from '../analysis/ab-assign.js';
@@ -18,7 +18,7 @@ export type UsageCache = {
 };
 
 const prefixOf = (file: string) => `${fnv1a32(file).toString(36)}-`;
-const nameOf = (file: string, stamp: string) => `${prefixOf(file)}${stamp.replace(':', '-')}.json`;
+const nameOf = (file: string, stamp: string) => `${prefixOf(file)}${stamp.replaceAll(':', '-')}.json`;
 
 /** A cache in `dir`, or none (undefined): every run lexes. Its failures only cost a lex. */
 export function createUsageCache(dir: string | undefined): UsageCache {

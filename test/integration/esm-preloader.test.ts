@@ -1,3 +1,5 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTempStore, findNode, fixture, REGISTER, readReport, runCli, runNode } from '../helpers/run.js';
 
@@ -39,6 +41,37 @@ describe.each(NODES)('the preloader for import on node $major', ({ major, node }
       const report = await readReport(store);
       expect(row(report, 'esm-heavy').total_attempts).toBe(2);
       expect(row(report, 'esm-heavy').avg_load_time).toBeGreaterThan(0.03);
+    },
+  );
+
+  it.skipIf(skip)(
+    'an edited importing module is read again: taking a primitive export then imports natively',
+    async () => {
+      const { store } = createTempStore();
+      const env = {
+        LOADSTRAT_CONFIG: store,
+        LOADSTRAT_STRATEGIES: 'esm-versioned=lazy',
+        NODE_DEBUG: 'loadstrat',
+      };
+      const app = `edited-${process.pid}-${major}.mjs`;
+      const write = (imports: string, use: string) =>
+        writeFileSync(join(cwd, app), `import { ${imports} } from 'esm-versioned';\nconsole.log(${use});\n`);
+      try {
+        write('greet', "greet('a')");
+        expect((await run(app, env)).stdout).toBe('hello a\n');
+        expect((await runCli(['merge'], store)).code).toBe(0);
+        const deferred = await run(app, env);
+        expect(deferred.stdout).toBe('hello a\n');
+        expect(deferred.stderr).toContain('esm-versioned: lazy → facade for index.js');
+        write('greet, VERSION', "greet('b'), VERSION");
+        const edited = await run(app, env);
+        expect(edited).toMatchObject({ code: 0, stdout: 'hello b 2.1.0\n' });
+        expect(edited.stderr).toContain(
+          'esm-versioned: lazy → imported natively: imports a primitive export (VERSION)',
+        );
+      } finally {
+        rmSync(join(cwd, app), { force: true });
+      }
     },
   );
 
