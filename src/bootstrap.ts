@@ -121,6 +121,7 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
   const inWorker = isWorkerThread();
   const recorder = createRecorder();
   const shapes = openShapeBook(getShapeBookData(view, settings.storePath));
+  const hasShape = (name: string, key: string) => shapes.keysOf(name).includes(key);
   const context: DecisionContext = {
     overrides: settings.overrides,
     envDefault: settings.defaultStrategy,
@@ -174,7 +175,7 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
     decide,
     recorder,
     getShape: shapes.get,
-    hasShape: (name, file) => shapes.keysOf(name).includes(file),
+    hasShape,
     debug: (message) => debug('%s', message),
     fail,
     onMainEvaluated: () => {
@@ -213,6 +214,7 @@ async function start(settings: Settings, view: BootView | null, remote: Remote |
         decide,
         recorder,
         getShape: shapes.get,
+        hasShape,
         debug: (message) => debug('%s', message),
         fail,
         entry,

@@ -202,6 +202,15 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
     const shape = policy.shapeOf(name, key);
     // A shape learned from this very file knows its format: no need to lex a large CommonJS file to tell.
     const format = resolvedFormat ?? (shape?.stamp === stamp ? shape.format : undefined);
+    const describe = (): FacadeInfo => ({
+      name,
+      url,
+      file,
+      key,
+      stamp,
+      format: format ?? detectFormat(file),
+      strategy,
+    });
     // Loading ahead of use (eager, preload) evaluates the real module: a defer facade would not.
     if (isDeferred(strategy) && !ahead) {
       const deferral = planEsmDeferral(shape, stamp);
@@ -211,19 +220,11 @@ export function createEsmHooks(policy: EsmPolicy, fail: (name: string | null, er
         reason = getImporterBlocker(deferral, usage);
         if (reason === undefined) {
           const names = usage === ALL ? getFacadeExports(deferral) : [...usage].sort();
-          return facadeFor(url, names, () => ({
-            name,
-            url,
-            file,
-            key,
-            stamp,
-            format: format ?? detectFormat(file),
-            strategy,
-          }));
+          return facadeFor(url, names, describe);
         }
       }
     }
-    const info: FacadeInfo = { name, url, file, key, stamp, format: format ?? detectFormat(file), strategy };
+    const info = describe();
     if (reason !== undefined) info.reason = reason;
     const hasDefault =
       info.format === 'commonjs' ||

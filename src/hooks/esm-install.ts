@@ -98,6 +98,7 @@ export function needsOffThreadHooks(
   return deferredNames.some((name) => deps.shapes.keysOf(name).length === 0);
 }
 
+/** Installs for `import`; called only when some package is managed (bootstrap skips it otherwise). */
 export function installEsm(deps: EsmInstallDeps): EsmInstall {
   const runtime = createEsmRuntime(deps);
   setEsmRuntime(runtime);
@@ -105,12 +106,7 @@ export function installEsm(deps: EsmInstallDeps): EsmInstall {
   const entryUrl = pathToFileURL(deps.entry).href;
   let mode: EsmInstall['mode'] = 'none';
 
-  // With every package on_demand there is nothing to do for `import`: no hooks, no per-module cost.
-  const anyManaged =
-    deps.defaultStrategy !== 'on_demand' || [...deps.strategies.values()].some((s) => s !== 'on_demand');
-  if (!anyManaged) {
-    // Nothing to install.
-  } else if (support.registerHooks && moduleApi.registerHooks !== undefined) {
+  if (support.registerHooks && moduleApi.registerHooks !== undefined) {
     const hooks = createEsmHooks(
       {
         entryUrl,

@@ -5,7 +5,7 @@
 import { Module } from '../builtins.js';
 import type { Decision } from '../config/precedence.js';
 import type { ExportKind, Shape } from '../config/store-schema.js';
-import type { LoadingStrategy } from '../config/strategies.js';
+import { isDeferred, type LoadingStrategy } from '../config/strategies.js';
 import { nowMicros } from '../metrics/clock.js';
 import type { Recorder } from '../metrics/recorder.js';
 import { ESM_RUNTIME_KEY, type FacadeInfo } from './esm-facade.js';
@@ -19,6 +19,8 @@ export type EsmRuntimeDeps = {
   decide(name: string): Decision;
   recorder: Recorder;
   getShape(name: string, key: string): Shape | undefined;
+  /** Whether a shape was learned at all (the index, no file read). */
+  hasShape(name: string, key: string): boolean;
   debug(message: string): void;
   fail(name: string | null, error: unknown): void;
 };
@@ -210,7 +212,8 @@ export function createEsmRuntime(deps: EsmRuntimeDeps) {
           deps.recorder.recordNativeReason(info.name, info.strategy, info.reason);
           deps.debug(`${info.name}: ${info.strategy} → imported natively: ${info.reason}`);
         }
-        learn(info, ns);
+        // As for require(): a known shape is re-checked only where it is about to matter, in a deferring run.
+        if (isDeferred(info.strategy) || !deps.hasShape(info.name, info.key)) learn(info, ns);
       } catch (error) {
         deps.fail(info.name, error);
       }
